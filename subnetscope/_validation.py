@@ -1,0 +1,143 @@
+"""Input checks shared by every entry point.
+
+Each helper raises a ``ValueError`` (or ``TypeError``) whose message names the
+argument, what was expected and what came, so that the Python API and the CLI
+fail the same way. Options are checked once, at the boundary.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "as_representation",
+    "check_choice",
+    "check_distance_matrix",
+    "check_options",
+    "check_same_samples",
+    "close_matches",
+]
+
+
+def close_matches(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
+    """Up to ``n`` entries of ``choices`` that look like ``word`` (for 'did you mean')."""
+    choices = [str(c) for c in choices]
+    lowered = {c.lower(): c for c in choices}
+    hits = difflib.get_close_matches(str(word).lower(), list(lowered), n=n, cutoff=0.5)
+    return [lowered[h] for h in hits]
+
+
+def _suggestion(word: str, choices: Iterable[str]) -> str:
+    hits = close_matches(word, choices)
+    return f"; did you mean {' or '.join(repr(h) for h in hits)}?" if hits else ""
+
+
+def check_choice(value: Any, name: str, choices: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise naming ``name``."""
+    choices = list(choices)
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(
+            f"`{name}` must be one of {choices}, got {value!r}"
+            + (_suggestion(value, choices) if isinstance(value, str) else "")
+        )
+    return value
+
+
+def check_options(options: Mapping[str, Any], allowed: Iterable[str], context: str) -> None:
+    """Refuse option names that ``context`` does not know, suggesting close ones."""
+    allowed = sorted(allowed)
+    for key in options:
+        if key not in allowed:
+            known = ", ".join(allowed) if allowed else "none"
+            raise TypeError(
+                f"unknown option {key!r} for {context} (known options: {known})"
+                + _suggestion(key, allowed)
+            )
+
+
+def as_representation(Y: Any, name: str = "Y", *, min_samples: int = 2) -> np.ndarray:
+    """Return ``Y`` as a C-contiguous float64 array of shape (n, d).
+
+    ``Y`` may be a NumPy array, a torch tensor or a nested sequence of shape
+    (n, ...); every axis after the first is flattened. Integer, boolean and
+    low-precision float inputs are converted to float64. NaN or Inf, fewer
+    than ``min_samples`` samples, 1-D, empty and complex inputs are refused.
+    """
+    if hasattr(Y, "detach") and hasattr(Y, "cpu"):  # torch tensor, without importing torch
+        Y = Y.detach().cpu()
+        if str(Y.dtype) in ("torch.bfloat16", "torch.float16"):
+            Y = Y.float()
+        Y = Y.numpy()
+    try:
+        array = np.asarray(Y)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"`{name}` must be an array of shape (n_samples, ...), got {type(Y).__name__}: {exc}") from exc
+    if array.dtype == object or array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"`{name}` must hold real numbers (float, int or bool), got dtype {array.dtype}"
+        )
+    if array.ndim < 2:
+        hint = " (use Y.reshape(-1, 1) for one feature per sample)" if array.ndim == 1 else ""
+        raise ValueError(
+            f"`{name}` must have shape (n_samples, n_features, ...) with at least 2 axes, "
+            f"got shape {array.shape}{hint}"
+        )
+    n_samples = array.shape[0]
+    if n_samples < min_samples:
+        raise ValueError(f"`{name}` needs at least {min_samples} samples (rows), got {n_samples}")
+    array = array.reshape(n_samples, -1)
+    if array.shape[1] == 0:
+        raise ValueError(f"`{name}` has no features: shape {array.shape}")
+    array = np.ascontiguousarray(array, dtype=np.float64)
+    finite = np.isfinite(array)
+    if not finite.all():
+        n_nan = int(np.isnan(array).sum())
+        n_inf = int((~finite).sum()) - n_nan
+        rows = int((~finite.all(axis=1)).sum())
+        raise ValueError(
+            f"`{name}` contains {n_nan} NaN and {n_inf} Inf values in {rows} of its "
+            f"{n_samples} samples; representations must be finite"
+        )
+    return array
+
+
+def check_same_samples(shapes: Mapping[str, tuple[int, ...]], arg: str = "reps") -> int:
+    """Check every layer has the same number of samples; return it."""
+    counts = {name: shape[0] for name, shape in shapes.items()}
+    if not counts:
+        raise ValueError(f"`{arg}` is empty; give at least one layer")
+    values = list(counts.values())
+    majority = max(set(values), key=values.count)
+    for name, count in counts.items():
+        if count != majority:
+            raise ValueError(
+                f"`{arg}[{name!r}]` has {count} samples but the other layers have {majority}; "
+                "every layer must see the same inputs"
+            )
+    return majority
+
+
+def check_distance_matrix(C: Any, name: str = "C", *, atol: float = 1e-8) -> np.ndarray:
+    """Return ``C`` as a float64 square, symmetric, finite matrix, or raise."""
+    array = np.asarray(C.detach().cpu().numpy() if hasattr(C, "detach") else C)
+    if array.dtype == object or array.dtype.kind not in "biuf":
+        raise TypeError(f"`{name}` must be a real matrix, got dtype {array.dtype}")
+    if array.ndim != 2 or array.shape[0] != array.shape[1]:
+        raise ValueError(f"`{name}` must be a square (n, n) distance matrix, got shape {array.shape}")
+    if array.shape[0] < 2:
+        raise ValueError(f"`{name}` needs at least 2 samples, got shape {array.shape}")
+    array = np.ascontiguousarray(array, dtype=np.float64)
+    if not np.isfinite(array).all():
+        raise ValueError(f"`{name}` contains {int((~np.isfinite(array)).sum())} NaN or Inf entries")
+    asym = float(np.max(np.abs(array - array.T)))
+    scale = max(float(np.max(np.abs(array))), 1.0)
+    if asym > atol * scale:
+        raise ValueError(
+            f"`{name}` must be symmetric, but |C - C.T| reaches {asym:.3g}; "
+            "symmetrise it, e.g. (C + C.T) / 2"
+        )
+    return array

@@ -1,0 +1,45 @@
+"""The `subnetscope` command: a thin layer over the public API.
+
+Each sub-command lives in its own module with ``register(subparsers)`` that adds a
+parser and sets ``func``; the list below is the only place that names them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from .. import __version__
+
+COMMANDS = ("pairwise", "measures", "demo")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="subnetscope",
+        description="Find functionally distinct sub-networks in trained neural networks "
+        "with Gromov-Wasserstein distances between layer representations.",
+    )
+    parser.add_argument("--version", action="version", version=f"subnetscope {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"{__name__}.{name.replace('-', '_')}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, TypeError, KeyError, FileNotFoundError, FileExistsError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"subnetscope {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"subnetscope {args.command}: interrupted; finished work is kept", file=sys.stderr)
+        return 130

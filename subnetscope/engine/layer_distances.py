@@ -1,0 +1,159 @@
+"""`LayerDistances`: a layer × layer distance matrix with the record of how it was made.
+
+File format (open, documented in docs/formats.md):
+
+* ``.npz`` — NumPy archive with ``matrix`` (float64, L × L), ``names`` (unicode, L) and
+  ``metadata`` (a 0-d unicode array holding JSON: measure, options, n_samples, seed, info).
+* ``.json`` — one object ``{"format": "subnetscope.layer_distances", "version": 1,
+  "names": [...], "matrix": [[...]], "measure": ..., "options": {...}, ...}``.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .._io import atomic_path, read_json, write_json
+
+__all__ = ["LayerDistances"]
+
+FORMAT = "subnetscope.layer_distances"
+VERSION = 1
+
+
+@dataclass
+class LayerDistances:
+    """Distances between every pair of layers, in the order the layers were given.
+
+    Attributes
+    ----------
+    names : tuple of str
+        Layer names, in input order.
+    matrix : array of shape (L, L)
+        Symmetric, zero diagonal; ``matrix[i, j]`` compares ``names[i]`` with ``names[j]``.
+    measure : str
+        The registered measure used.
+    options : dict
+        Every option of the measure, defaults included.
+    n_samples : int
+        Number of inputs (rows) the layers were compared on.
+    seed : int or None
+        Seed of the row subsample (None: all rows were used).
+    info : dict
+        Timings, solver statistics and anything else worth keeping.
+    """
+
+    names: tuple[str, ...]
+    matrix: np.ndarray
+    measure: str = "gw"
+    options: dict[str, Any] = field(default_factory=dict)
+    n_samples: int | None = None
+    seed: int | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.names = tuple(str(n) for n in self.names)
+        self.matrix = np.asarray(self.matrix, dtype=np.float64)
+        L = len(self.names)
+        if self.matrix.shape != (L, L):
+            raise ValueError(f"`matrix` must have shape ({L}, {L}) for {L} names, got {self.matrix.shape}")
+        if len(set(self.names)) != L:
+            dupes = sorted({n for n in self.names if self.names.count(n) > 1})
+            raise ValueError(f"`names` must be unique, got repeats: {dupes}")
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def index(self, name: str) -> int:
+        """Position of layer ``name``."""
+        try:
+            return self.names.index(name)
+        except ValueError:
+            from .._validation import close_matches
+
+            hits = close_matches(name, self.names)
+            hint = f"; did you mean {' or '.join(map(repr, hits))}?" if hits else ""
+            raise KeyError(f"no layer named {name!r}{hint}") from None
+
+    def __getitem__(self, pair: tuple[str, str]) -> float:
+        a, b = pair
+        return float(self.matrix[self.index(a), self.index(b)])
+
+    def subset(self, names: Sequence[str]) -> "LayerDistances":
+        """The matrix restricted to ``names`` (in that order)."""
+        idx = [self.index(n) for n in names]
+        return LayerDistances(
+            tuple(names), self.matrix[np.ix_(idx, idx)], self.measure, dict(self.options),
+            self.n_samples, self.seed, dict(self.info),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "names": list(self.names),
+            "matrix": self.matrix.tolist(),
+            "measure": self.measure,
+            "options": self.options,
+            "n_samples": self.n_samples,
+            "seed": self.seed,
+            "info": self.info,
+        }
+
+    def save(self, path: str | Path) -> Path:
+        """Write to ``path`` (``.npz`` or ``.json``), atomically."""
+        path = Path(path)
+        if path.suffix == ".json":
+            return write_json(path, self.to_dict())
+        if path.suffix != ".npz":
+            raise ValueError(f"`path` must end in .npz or .json, got {str(path)!r}")
+        meta = {k: v for k, v in self.to_dict().items() if k not in ("names", "matrix")}
+        from .._io import _jsonable
+
+        with atomic_path(path, suffix=".npz") as tmp:
+            with open(tmp, "wb") as handle:
+                np.savez(
+                    handle,
+                    matrix=self.matrix,
+                    names=np.array(self.names, dtype=str),
+                    metadata=np.array(json.dumps(meta, default=_jsonable)),
+                )
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "LayerDistances":
+        """Read a file written by :meth:`save`."""
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"distances file {str(path)!r} does not exist")
+        if path.suffix == ".json":
+            data = read_json(path, "distances file")
+        else:
+            try:
+                with np.load(path, allow_pickle=False) as archive:
+                    data = json.loads(str(archive["metadata"]))
+                    data["names"] = archive["names"].tolist()
+                    data["matrix"] = archive["matrix"]
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+                raise ValueError(
+                    f"distances file {str(path)!r} is not a subnetscope .npz "
+                    f"(truncated or another format?): {exc}"
+                ) from exc
+        if data.get("format") != FORMAT:
+            raise ValueError(
+                f"distances file {str(path)!r} has format {data.get('format')!r}, expected {FORMAT!r}"
+            )
+        return cls(
+            names=tuple(data["names"]),
+            matrix=np.asarray(data["matrix"], dtype=np.float64),
+            measure=data.get("measure", "gw"),
+            options=data.get("options", {}),
+            n_samples=data.get("n_samples"),
+            seed=data.get("seed"),
+            info=data.get("info", {}),
+        )

@@ -1,0 +1,167 @@
+"""The registry of layer-comparison measures, with the metadata every other part reads.
+
+A measure is split in two so that all-pairs work is done once per layer, not per pair:
+``prepare(Y, **options) -> state`` (e.g. the intra-layer distance matrix) and
+``compare(state1, state2, **options) -> float``. Both must be pure functions of
+picklable arguments, so the engine can ship them to other processes or machines.
+Every measure returns a *distance*: 0 for identical layers, larger for less similar.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal, Mapping
+
+from .._validation import check_options, close_matches
+
+__all__ = ["Measure", "register_measure", "get_measure", "list_measures", "measure_table"]
+
+INVARIANCES = ("permutation", "rotation", "translation", "scaling")
+
+
+def _keyword_defaults(function: Callable) -> dict[str, Any]:
+    # Options are the keyword-only parameters; the data arguments come first, positionally.
+    params = inspect.signature(function).parameters.values()
+    return {p.name: p.default for p in params if p.kind == p.KEYWORD_ONLY}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A registered measure and what it promises.
+
+    Attributes
+    ----------
+    name : str
+        The name users pass as ``measure=``.
+    prepare, compare : callables
+        ``prepare(Y (n, d) float64, **options) -> state``;
+        ``compare(state1, state2, **options) -> float``.
+    definition : str
+        One line: what is computed.
+    handles_different_dims : bool
+        Whether layers of different widths can be compared.
+    kind : {"distance", "similarity"}
+        What the underlying quantity is; similarities are turned into distances as
+        ``as_distance`` says.
+    as_distance : str
+        How the returned distance is made, e.g. ``"1 - CKA"``.
+    symmetric : bool
+        ``d(A, B) == d(B, A)`` (up to solver tolerance for GW-type measures).
+    paired : bool
+        Needs sample i of one layer to be the same input as sample i of the other.
+    invariances : tuple of str
+        Transformations of one layer's space under which the distance is unchanged,
+        among ``permutation`` (of features), ``rotation``, ``translation``, ``scaling``.
+    stochastic : bool
+        Uses random numbers (fixed by a ``seed`` option).
+    """
+
+    name: str
+    prepare: Callable[..., Any]
+    compare: Callable[..., float]
+    definition: str
+    handles_different_dims: bool
+    kind: Literal["distance", "similarity"] = "distance"
+    as_distance: str = "the distance itself"
+    symmetric: bool = True
+    paired: bool = True
+    invariances: tuple[str, ...] = ()
+    stochastic: bool = False
+    prepare_options: Mapping[str, Any] = field(default_factory=dict, init=False)
+    compare_options: Mapping[str, Any] = field(default_factory=dict, init=False)
+
+    def __post_init__(self):
+        for inv in self.invariances:
+            if inv not in INVARIANCES:
+                raise ValueError(f"`invariances` entries must be among {INVARIANCES}, got {inv!r}")
+        object.__setattr__(self, "prepare_options", _keyword_defaults(self.prepare))
+        object.__setattr__(self, "compare_options", _keyword_defaults(self.compare))
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """Every option with its default."""
+        return {**self.prepare_options, **self.compare_options}
+
+    def split_options(self, options: Mapping[str, Any]) -> tuple[dict, dict]:
+        """Check ``options`` and split them into (prepare, compare) keyword arguments."""
+        check_options(options, self.options, f"measure {self.name!r}")
+        prep = {k: v for k, v in options.items() if k in self.prepare_options}
+        comp = {k: v for k, v in options.items() if k in self.compare_options}
+        return prep, comp
+
+    def resolved_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """Defaults overridden by ``options``: the full record of what was used."""
+        self.split_options(options)
+        return {**self.options, **options}
+
+
+_REGISTRY: dict[str, Measure] = {}
+
+
+def register_measure(measure: Measure, *, overwrite: bool = False) -> Measure:
+    """Add ``measure`` to the registry so every entry point accepts its name.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def prep(Y):
+    ...     return Y.mean(axis=0)
+    >>> def comp(a, b):
+    ...     return float(np.abs(a - b).sum())
+    >>> m = register_measure(Measure("mean-l1", prep, comp, "L1 between mean vectors",
+    ...                              handles_different_dims=False), overwrite=True)
+    """
+    if not isinstance(measure, Measure):
+        raise TypeError(f"`measure` must be a subnetscope.Measure, got {type(measure).__name__}")
+    if measure.name in _REGISTRY and not overwrite:
+        raise ValueError(f"a measure named {measure.name!r} is already registered; pass overwrite=True")
+    _REGISTRY[measure.name] = measure
+    return measure
+
+
+def _load_builtin() -> None:
+    # Importing the family modules registers their measures.
+    from . import builtin  # noqa: F401
+
+
+def get_measure(name: str | Measure) -> Measure:
+    """The registered :class:`Measure` called ``name``."""
+    if isinstance(name, Measure):
+        return name
+    _load_builtin()
+    if name not in _REGISTRY:
+        hits = close_matches(str(name), _REGISTRY)
+        hint = f"; did you mean {' or '.join(repr(h) for h in hits)}?" if hits else ""
+        raise ValueError(f"`measure` must be one of {sorted(_REGISTRY)}, got {name!r}{hint}")
+    return _REGISTRY[name]
+
+
+def list_measures(*, handles_different_dims: bool | None = None) -> list[str]:
+    """Names of the registered measures, in registration order.
+
+    ``handles_different_dims=True`` keeps only those that compare layers of different widths.
+    """
+    _load_builtin()
+    return [
+        name
+        for name, m in _REGISTRY.items()
+        if handles_different_dims is None or m.handles_different_dims == handles_different_dims
+    ]
+
+
+def measure_table() -> str:
+    """A Markdown table of the registry (used for docs/measures.md and `subnetscope measures`)."""
+    rows = [
+        "| name | definition | different dims | native kind → distance | symmetric | invariances | options |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name in list_measures():
+        m = _REGISTRY[name]
+        opts = ", ".join(f"{k}={v!r}" for k, v in m.options.items()) or "—"
+        rows.append(
+            f"| {name} | {m.definition} | {'yes' if m.handles_different_dims else 'no'} | "
+            f"{m.kind} → {m.as_distance} | {'yes' if m.symmetric else 'no'} | "
+            f"{', '.join(m.invariances) or '—'} | {opts} |"
+        )
+    return "\n".join(rows)

@@ -1,0 +1,179 @@
+"""GW core: against POT, invariances, plan validity and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import ot
+import pytest
+
+from subnetscope import distance, gromov_wasserstein, intra_distances
+from tests.conftest import layer_chain, random_rotation
+
+
+def _pot_default(C1, C2):
+    return float(ot.gromov.gromov_wasserstein2(C1, C2, ot.unif(len(C1)), ot.unif(len(C2))))
+
+
+def _pot_loss(C1, C2, plan):
+    constC, hC1, hC2 = ot.gromov.init_matrix(C1, C2, ot.unif(len(C1)), ot.unif(len(C2)))
+    return float(ot.gromov.gwloss(constC, hC1, hC2, plan))
+
+
+def _instances():
+    rng = np.random.default_rng(7)
+    out = []
+    for n, m, d1, d2 in [(30, 30, 3, 3), (60, 60, 5, 20), (45, 45, 2, 7), (80, 80, 10, 4), (40, 25, 3, 6), (25, 50, 8, 2)]:
+        X = rng.normal(size=(n, d1))
+        W = rng.normal(size=(d1, d2))
+        Y = np.tanh(2 * X[: min(n, m)] @ W) + 0.05 * rng.normal(size=(min(n, m), d2))
+        if m > n:
+            Y = np.vstack([Y, rng.normal(size=(m - n, d2))])
+        out.append((intra_distances(X), intra_distances(Y)))
+    # structured: clusters vs a ring
+    t = np.linspace(0, 2 * np.pi, 50, endpoint=False)
+    ring = np.c_[np.cos(t), np.sin(t)]
+    blobs = np.repeat(rng.normal(size=(5, 4)) * 3, 10, axis=0) + 0.1 * rng.normal(size=(50, 4))
+    out.append((intra_distances(ring), intra_distances(blobs)))
+    reps = layer_chain(n=70)
+    names = list(reps)
+    for a, b in [(0, 2), (1, 4), (2, 3)]:
+        out.append((intra_distances(reps[names[a]]), intra_distances(reps[names[b]])))
+    return out
+
+
+@pytest.mark.parametrize("C1, C2", _instances())
+def test_never_worse_than_pot_default_and_value_matches_plan(C1, C2):
+    result = gromov_wasserstein(C1, C2)
+    pot = _pot_default(C1, C2)
+    assert result.value <= pot * (1 + 1e-9) + 1e-12
+    assert result.value == pytest.approx(_pot_loss(C1, C2, result.plan), rel=1e-9, abs=1e-12)
+    np.testing.assert_allclose(result.plan.sum(axis=1), 1 / len(C1), atol=1e-12)
+    np.testing.assert_allclose(result.plan.sum(axis=0), 1 / len(C2), atol=1e-12)
+    assert (result.plan >= 0).all()
+    assert set(result.values) >= {"product", "tlb"}
+    assert result.value == min(result.values.values())
+
+
+def test_product_start_reproduces_pot():
+    for C1, C2 in _instances()[:4]:
+        result = gromov_wasserstein(C1, C2, starts=("product",))
+        assert result.value == pytest.approx(_pot_default(C1, C2), rel=1e-7)
+
+
+def test_isometric_copy_gives_zero(rng):
+    X = rng.normal(size=(60, 6))
+    perm = rng.permutation(60)
+    Y = 3.5 * (X @ random_rotation(6, rng)) + rng.normal(size=6)  # rotate, scale, translate
+    Y = Y[perm]
+    value = gromov_wasserstein(intra_distances(X), intra_distances(Y)).value
+    assert value < 1e-12
+    assert distance(X, Y) < 1e-12
+    # reflection and zero-padding into more dimensions are isometries too
+    Z = np.c_[-X, np.zeros((60, 3))]
+    assert distance(X, Z) < 1e-12
+
+
+def test_recovers_the_permutation(rng):
+    X = rng.normal(size=(40, 3))
+    perm = rng.permutation(40)
+    result = gromov_wasserstein(intra_distances(X), intra_distances(X[perm]))
+    # sample i of X is sample argwhere(perm == i) of X[perm]
+    assert np.array_equal(perm[result.permutation], np.arange(40))
+
+
+def test_symmetric_in_its_arguments():
+    for C1, C2 in _instances():
+        ab, ba = gromov_wasserstein(C1, C2), gromov_wasserstein(C2, C1)
+        assert ab.value == ba.value
+        np.testing.assert_array_equal(ab.plan, ba.plan.T)
+
+
+def test_different_dimensions_and_monotone_in_scale(rng):
+    X = rng.normal(size=(50, 2))
+    Y = np.tanh(X @ rng.normal(size=(2, 30)))
+    C1, C2 = intra_distances(X), intra_distances(Y)
+    v = gromov_wasserstein(C1, C2).value
+    assert v > 0
+    # scaling one matrix away from the other makes GW grow
+    assert gromov_wasserstein(C1, 3.0 * C2).value > v
+
+
+def test_warm_start_is_used_and_never_hurts():
+    C1, C2 = _instances()[1]
+    cold = gromov_wasserstein(C1, C2)
+    warm = gromov_wasserstein(C1, C2, init=cold.permutation)
+    assert warm.value <= cold.value + 1e-15
+    assert "init" in warm.values
+
+
+def test_non_cnd_matrices_fall_back_to_dense_steps(rng):
+    # Random symmetric matrices are not conditionally negative definite: steps may stop inside.
+    A = rng.random((30, 30)); A = (A + A.T) / 2; np.fill_diagonal(A, 0)
+    B = rng.random((30, 30)); B = (B + B.T) / 2; np.fill_diagonal(B, 0)
+    result = gromov_wasserstein(A, B)
+    assert result.value <= _pot_default(A, B) * (1 + 1e-9)
+    assert result.value == pytest.approx(_pot_loss(A, B, result.plan), rel=1e-9)
+
+
+class TestIntraDistances:
+    def test_matches_scipy(self, rng):
+        from scipy.spatial.distance import cdist
+
+        X = rng.normal(size=(20, 3, 4))
+        flat = X.reshape(20, -1)
+        np.testing.assert_allclose(intra_distances(X, normalize="none"), cdist(flat, flat), atol=1e-10)
+        np.testing.assert_allclose(
+            intra_distances(X, "sqeuclidean", "none"), cdist(flat, flat, "sqeuclidean"), atol=1e-9
+        )
+        np.testing.assert_allclose(intra_distances(X, "cosine", "none"), cdist(flat, flat, "cosine"), atol=1e-10)
+
+    def test_normalisations(self, rng):
+        X = rng.normal(size=(15, 4))
+        assert intra_distances(X).max() == pytest.approx(1.0)
+        D = intra_distances(X, normalize="mean")
+        assert D[~np.eye(15, dtype=bool)].mean() == pytest.approx(1.0)
+
+    def test_chunked_equals_unchunked(self, rng):
+        X = rng.normal(size=(33, 50))
+        np.testing.assert_allclose(intra_distances(X, chunk_size=7), intra_distances(X), atol=1e-12)
+
+    def test_constant_layer_is_zero_not_nan(self):
+        D = intra_distances(np.ones((10, 4)))
+        assert np.array_equal(D, np.zeros((10, 10)))
+
+    def test_integer_and_float16_inputs(self, rng):
+        X = rng.integers(0, 5, size=(12, 3))
+        np.testing.assert_allclose(intra_distances(X), intra_distances(X.astype(float)))
+        np.testing.assert_allclose(
+            intra_distances(X.astype(np.float16)), intra_distances(X.astype(float)), atol=1e-12
+        )
+
+
+class TestBadInput:
+    def test_nan_names_counts(self):
+        X = np.ones((5, 2)); X[1, 0] = np.nan; X[3, 1] = np.inf
+        with pytest.raises(ValueError, match=r"`Y` contains 1 NaN and 1 Inf values in 2 of its 5 samples"):
+            intra_distances(X)
+
+    def test_too_few_samples(self):
+        with pytest.raises(ValueError, match="at least 2 samples"):
+            intra_distances(np.ones((1, 3)))
+
+    def test_one_dimensional(self):
+        with pytest.raises(ValueError, match=r"reshape\(-1, 1\)"):
+            intra_distances(np.arange(5.0))
+
+    def test_non_square_and_asymmetric(self, rng):
+        with pytest.raises(ValueError, match="`C1` must be a square"):
+            gromov_wasserstein(np.zeros((3, 4)), np.zeros((3, 3)))
+        A = rng.random((5, 5))
+        with pytest.raises(ValueError, match="`C2` must be symmetric"):
+            gromov_wasserstein(np.zeros((5, 5)), A)
+
+    def test_unknown_options(self):
+        with pytest.raises(ValueError, match=r"`metric` must be one of .* did you mean 'cosine'"):
+            intra_distances(np.eye(3), metric="cosin")
+        with pytest.raises(ValueError, match="`starts` must be one of"):
+            gromov_wasserstein(np.zeros((3, 3)), np.zeros((3, 3)), starts=("random",))
+        with pytest.raises(TypeError, match=r"unknown option 'normalise' for measure 'gw'.*did you mean 'normalize'"):
+            distance(np.eye(3), np.eye(3), normalise="max")

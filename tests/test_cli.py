@@ -1,0 +1,49 @@
+"""The command line: every command has --help; pairwise writes its files; errors are clean."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from subnetscope.cli import COMMANDS, main
+from tests.conftest import layer_chain
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: subnetscope" in capsys.readouterr().out
+
+
+def test_pairwise_writes_matrix_and_heatmap(tmp_path, capsys):
+    np.savez(tmp_path / "reps.npz", **layer_chain(n=40))
+    code = main(["pairwise", str(tmp_path / "reps.npz"), "--samples", "30", "--out", str(tmp_path / "out"),
+                 "-o", "normalize=mean", "--no-progress"])
+    assert code == 0
+    from subnetscope import LayerDistances
+
+    d = LayerDistances.load(tmp_path / "out" / "distances.npz")
+    assert d.n_samples == 30 and d.options["normalize"] == "mean"
+    assert (tmp_path / "out" / "heatmap.png").stat().st_size > 1000
+
+
+def test_pairwise_bad_file_is_a_clean_error(tmp_path, capsys):
+    (tmp_path / "bad.npz").write_text("not a zip")
+    assert main(["pairwise", str(tmp_path / "bad.npz"), "--out", str(tmp_path)]) == 2
+    assert "is not a readable .npz" in capsys.readouterr().err
+    assert main(["pairwise", str(tmp_path / "missing.npz"), "--out", str(tmp_path)]) == 2
+
+
+def test_import_stays_light():
+    code = (
+        "import sys, subnetscope; subnetscope.intra_distances; "
+        "heavy = [m for m in ('matplotlib', 'transformers', 'dask', 'distributed', 'torch') if m in sys.modules]; "
+        "print(heavy); sys.exit(bool(heavy))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
