@@ -30,6 +30,7 @@ _EXPORTS = {
     "distance": "subnetscope.engine.pairwise",
     "pairwise": "subnetscope.engine.pairwise",
     "LayerDistances": "subnetscope.engine.layer_distances",
+    "RunFolder": "subnetscope.runs",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
