@@ -337,6 +337,7 @@ def gromov_wasserstein(
     max_iter: int = 1000,
     tol: float = 1e-12,
     check_input: bool = True,
+    device: str | None = None,
 ) -> GWResult:
     r"""Square-loss Gromov-Wasserstein between two distance matrices, uniform weights.
 
@@ -362,6 +363,12 @@ def gromov_wasserstein(
         Frank-Wolfe iterations per start.
     tol : float
         Relative improvement of the score below which a start has converged.
+    check_input : bool
+        Validate ``C1`` and ``C2`` (off only for matrices made by :func:`intra_distances`).
+    device : str, optional
+        ``None``: NumPy. A torch device (``"cuda"``, ``"cuda:1"``, ``"cpu"``): the matrix
+        products (the O(n³) part) run there in float64 with torch; the assignments stay
+        exact on the CPU (see :mod:`subnetscope.engine.torch_gw`).
 
     Returns
     -------
@@ -390,13 +397,19 @@ def gromov_wasserstein(
             init = np.asarray(init)
             init = np.argsort(init) if init.ndim == 1 else init.T
         result = gromov_wasserstein(
-            C2, C1, starts=starts, init=init, max_iter=max_iter, tol=tol, check_input=False
+            C2, C1, starts=starts, init=init, max_iter=max_iter, tol=tol, check_input=False,
+            device=device,
         )
         result.plan = result.plan.T
         if result.permutation is not None:
             result.permutation = np.argsort(result.permutation)
         return result
-    problem = _Problem(C1, C2)
+    if device is None:
+        problem = _Problem(C1, C2)
+    else:
+        from ..engine.torch_gw import TorchProblem
+
+        problem = TorchProblem(C1, C2, device=device)
     candidates: list[tuple[str, tuple]] = []
     if init is not None:
         init = np.asarray(init)
@@ -466,6 +479,9 @@ def gw_compare(
     starts: Sequence[str] = START_NAMES,
     max_iter: int = 1000,
     tol: float = 1e-12,
+    device: str | None = None,
 ) -> float:
-    """GW value between two prepared layers."""
-    return gromov_wasserstein(C1, C2, starts=starts, max_iter=max_iter, tol=tol, check_input=False).value
+    """GW value between two prepared layers (``device``: see :func:`gromov_wasserstein`)."""
+    return gromov_wasserstein(
+        C1, C2, starts=starts, max_iter=max_iter, tol=tol, check_input=False, device=device
+    ).value
