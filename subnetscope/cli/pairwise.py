@@ -25,6 +25,16 @@ def register(sub) -> None:
                         help="measure option, repeatable, e.g. -o normalize=mean")
     parser.add_argument("--out", required=True, type=Path, help="output folder")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                        help="local worker processes, -1 for one per core (default: 1)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run the pairs on a Dask cluster, e.g. tcp://host:8786")
+    parser.add_argument("--cache", type=Path, default=None, metavar="DIR",
+                        help="keep every finished pair in DIR; rerunning resumes a killed run")
+    parser.add_argument("--device", default=None,
+                        help="GW only: run the solver's matrix products on this torch device (cuda, cpu)")
+    parser.add_argument("--no-warm-start", action="store_true",
+                        help="GW only: do not start pairs from their neighbours' permutations")
     parser.set_defaults(func=run)
 
 
@@ -33,13 +43,36 @@ def run(args: argparse.Namespace) -> int:
     from ..plots import plot_distances, save_figure
 
     reps = load_reps(args.reps)
-    distances = pairwise(reps, args.measure, n_samples=args.samples, seed=args.seed,
-                         progress=not args.no_progress, **dict(args.option))
+    options = dict(args.option)
+    if args.device is not None:
+        if args.measure != "gw":
+            raise ValueError(f"--device applies to the gw measure only, got --measure {args.measure}")
+        options["device"] = args.device
+    client = None
+    if args.scheduler is not None:
+        if not args.scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+            raise ValueError(f"--scheduler must be a Dask scheduler address such as tcp://host:8786, "
+                             f"got {args.scheduler!r}")
+        from distributed import Client
+
+        try:
+            client = Client(args.scheduler, timeout="20s")
+        except OSError as exc:
+            raise ValueError(f"--scheduler {args.scheduler}: cannot reach the Dask scheduler ({exc})") from exc
+    try:
+        distances = pairwise(reps, args.measure, n_samples=args.samples, seed=args.seed,
+                             progress=not args.no_progress, n_jobs=args.jobs, client=client,
+                             cache_dir=args.cache, warm_start=not args.no_warm_start, **options)
+    finally:
+        if client is not None:
+            client.close()
     args.out.mkdir(parents=True, exist_ok=True)
     distances.save(args.out / "distances.npz")
     distances.save(args.out / "distances.json")
     ax = plot_distances(distances)
     save_figure(ax.figure, args.out / "heatmap.png")
-    print(f"{len(distances)} layers, {distances.info['n_pairs']} pairs, {distances.measure} on "
-          f"{distances.n_samples} samples in {distances.info['seconds_total']:.1f} s -> {args.out}")
+    info = distances.info
+    print(f"{len(distances)} layers, {info['n_pairs']} pairs ({info['n_computed']} computed, "
+          f"{info['n_cached']} from cache), {distances.measure} on {distances.n_samples} samples "
+          f"in {info['seconds_total']:.1f} s -> {args.out}")
     return 0

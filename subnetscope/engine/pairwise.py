@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -51,10 +53,12 @@ def prepare_layers(
     n_samples: int | None = None,
     seed: int = 0,
     prepare_options: Mapping[str, Any] | None = None,
+    hashes: dict[str, str] | None = None,
 ) -> tuple[list[str], list[Any], int]:
     """Validate ``reps``, subsample rows and run ``measure.prepare`` once per layer.
 
-    Returns (names, states, n_used).
+    Returns (names, states, n_used). When ``hashes`` is a dict, it receives a hash of
+    every layer's subsampled float64 data (what a cache is keyed by).
     """
     if not isinstance(reps, Mapping):
         raise TypeError(f"`reps` must map layer name -> array (n_samples, ...), got {type(reps).__name__}")
@@ -77,8 +81,36 @@ def prepare_layers(
             Y = Y[rows]
         X = as_representation(Y, f"reps[{str(name)!r}]")
         names.append(str(name))
+        if hashes is not None:
+            from .cache import data_hash
+
+            hashes[str(name)] = data_hash(X)
         states.append(measure.prepare(X, **(prepare_options or {})))
     return names, states, (n if rows is None else rows.size)
+
+
+def _check_n_jobs(n_jobs: Any) -> int:
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0 or n_jobs < -1:
+        raise ValueError(f"`n_jobs` must be a positive integer or -1 (all cores), got {n_jobs!r}")
+    return (os.cpu_count() or 1) if n_jobs == -1 else int(n_jobs)
+
+
+def _schedule(L: int, warm: bool) -> list[list[tuple[int, int]]]:
+    """Waves of pairs. With warm starts, wave k holds the pairs (i, i + k): each one's start
+    comes from wave k - 1 and wave 1 only, so every scheduler computes the same thing."""
+    if not warm:
+        return [[(i, j) for i in range(L) for j in range(i + 1, L)]]
+    return [[(i, i + k) for i in range(L - k)] for k in range(1, L)]
+
+
+def _warm_init(i: int, j: int, perms: dict) -> np.ndarray | None:
+    # σ(i, j-1) then σ(j-1, j): sample a of layer i -> σ2[σ1[a]] of layer j.
+    if j - i < 2:
+        return None
+    first, second = perms.get((i, j - 1)), perms.get((j - 1, j))
+    if first is None or second is None:
+        return None
+    return second[first]
 
 
 def pairwise(
@@ -87,10 +119,18 @@ def pairwise(
     *,
     n_samples: int | None = None,
     seed: int = 0,
-    progress: bool = False,
+    progress: bool | Literal["auto"] = "auto",
+    n_jobs: int = 1,
+    client: Any = None,
+    cache_dir: str | os.PathLike | None = None,
+    warm_start: bool = True,
     **options: Any,
 ) -> LayerDistances:
     """Compare every pair of layers with ``measure``.
+
+    Each layer is prepared once (for GW: its intra-layer distance matrix), then every pair
+    is compared, serially, over ``n_jobs`` local processes or on a Dask cluster; all three
+    give bit-identical matrices.
 
     Parameters
     ----------
@@ -102,15 +142,32 @@ def pairwise(
         Compare on this many rows, drawn once (with ``seed``) and shared by every layer.
     seed : int
         Seed of the row subsample.
-    progress : bool
-        Show a progress bar (pairs done / total, ETA).
+    progress : bool or "auto"
+        Progress bar (pairs done / total, ETA) and a summary line on stderr; ``"auto"``:
+        only when stderr is a terminal.
+    n_jobs : int
+        Local worker processes (-1: one per core). BLAS threads per worker are capped at
+        cores // n_jobs so that workers do not oversubscribe the machine.
+    client : distributed.Client, optional
+        Run the pairs on this Dask cluster instead (layers are scattered once). Give
+        either ``client`` or ``n_jobs``, not both.
+    cache_dir : str or path, optional
+        Persist every finished pair here as it completes; a later call with the same
+        inputs recomputes only the missing pairs. A cache made from other inputs or
+        options is refused with what differs (see :class:`subnetscope.engine.cache.PairCache`).
+    warm_start : bool
+        GW only: start pair (i, j) also from the permutation of (i, j-1) composed with
+        that of (j-1, j). An extra start can only lower the value; pairs are then computed
+        in waves of equal layer distance |i - j|.
     **options
-        Options of the measure (see ``subnetscope measures``), e.g. ``normalize="mean"``.
+        Options of the measure (see ``subnetscope measures``), e.g. ``normalize="mean"``;
+        for GW also ``device="cuda"`` (matrix products on a torch device).
 
     Returns
     -------
     LayerDistances
-        ``.names`` in input order, ``.matrix`` (L × L, symmetric, zero diagonal).
+        ``.names`` in input order, ``.matrix`` (L × L, symmetric, zero diagonal);
+        ``.info`` holds timings, pairs computed / read from the cache and solver stats.
 
     Examples
     --------
@@ -120,37 +177,169 @@ def pairwise(
     >>> round(d["a", "b"], 9), d["a", "c"] > 0
     (0.0, True)
     """
+    from ..measures.gw import gw_compare
+
     measure = get_measure(measure)
     prep_opts, comp_opts = measure.split_options(options)
+    jobs = _check_n_jobs(n_jobs)
+    if client is not None and jobs != 1:
+        raise ValueError(f"give `n_jobs` (got {n_jobs!r}) or `client`, not both")
+    if client is not None and not (hasattr(client, "submit") and hasattr(client, "scatter")):
+        raise TypeError(f"`client` must be a distributed.Client, got {type(client).__name__}")
+    if progress not in (True, False, "auto"):
+        raise ValueError(f"`progress` must be True, False or 'auto', got {progress!r}")
+    if progress == "auto":
+        progress = sys.stderr.isatty()
+    is_gw = measure.compare is gw_compare
+    device = comp_opts.get("device") if is_gw else None
+    if device is not None:
+        from .torch_gw import resolve_device
+
+        if resolve_device(device).type == "cuda" and (jobs > 1 or client is not None):
+            raise ValueError("`device='cuda'` runs the pairs in this process; use n_jobs=1 and no client")
+    warm = bool(warm_start) and is_gw
     t0 = time.perf_counter()
+    hashes: dict[str, str] | None = {} if cache_dir is not None else None
     names, states, n_used = prepare_layers(
-        reps, measure, n_samples=n_samples, seed=seed, prepare_options=prep_opts
+        reps, measure, n_samples=n_samples, seed=seed, prepare_options=prep_opts, hashes=hashes
     )
     t_prepare = time.perf_counter() - t0
+    resolved = measure.resolved_options(options)
     L = len(names)
-    pairs = [(i, j) for i in range(L) for j in range(i + 1, L)]
     matrix = np.zeros((L, L))
-    bar = _progress_bar(len(pairs), progress, f"{measure.name} pairs")
-    for i, j in pairs:
-        value = float(measure.compare(states[i], states[j], **comp_opts))
-        if not measure.symmetric:
-            value = 0.5 * (value + float(measure.compare(states[j], states[i], **comp_opts)))
+    perms: dict[tuple[int, int], np.ndarray | None] = {}
+    cache = None
+    if cache_dir is not None:
+        from .cache import PairCache
+
+        cache = PairCache(cache_dir, {
+            "names": names, "layer_hashes": hashes, "measure": measure.name, "options": resolved,
+            "n_samples": n_used, "seed": seed if n_samples is not None else None,
+            "warm_start": warm,
+        })
+        for (i, j), (value, perm) in cache.load().items():
+            matrix[i, j] = matrix[j, i] = value
+            perms[(i, j)] = perm
+    n_cached = len(perms)
+    waves = _schedule(L, warm)
+    n_pairs = L * (L - 1) // 2
+    bar = _progress_bar(n_pairs, progress, f"{measure.name} pairs", initial=n_cached)
+    stats = {"iterations": 0, "wins": {}}
+
+    def finish(i, j, value, perm, pair_stats):
         matrix[i, j] = matrix[j, i] = value
+        perms[(i, j)] = perm
+        if cache is not None:
+            cache.store(i, j, value, perm)
+        if pair_stats:
+            stats["iterations"] += pair_stats["iterations"]
+            stats["wins"][pair_stats["start"]] = stats["wins"].get(pair_stats["start"], 0) + 1
         bar.update(1)
-    bar.close()
+
+    runner = _Runner(states, measure.compare, comp_opts, measure.symmetric, is_gw, jobs, client)
+    try:
+        for wave in waves:
+            todo = [(i, j, _warm_init(i, j, perms) if warm else None) for i, j in wave if (i, j) not in perms]
+            for result in runner.run(todo):
+                finish(*result)
+    finally:
+        runner.close()
+        bar.close()
+    seconds = time.perf_counter() - t0
+    info = {
+        "seconds_prepare": t_prepare,
+        "seconds_total": seconds,
+        "n_pairs": n_pairs,
+        "n_computed": n_pairs - n_cached,
+        "n_cached": n_cached,
+        "scheduler": runner.kind,
+        "n_jobs": jobs,
+    }
+    if is_gw:
+        info.update(gw_iterations=stats["iterations"], gw_wins=stats["wins"], warm_start=warm)
+    if progress:
+        solver = ""
+        if is_gw:
+            wins = ", ".join(f"{k} {v}" for k, v in sorted(stats["wins"].items()))
+            solver = f"; {stats['iterations']} Frank-Wolfe iterations, best start: {wins or '-'}"
+        print(f"{measure.name}: {L} layers, {n_pairs} pairs ({n_pairs - n_cached} computed, {n_cached} "
+              f"from cache) on {n_used} samples in {seconds:.1f} s [{runner.kind}]{solver}", file=sys.stderr)
     return LayerDistances(
         names=tuple(names),
         matrix=matrix,
         measure=measure.name,
-        options=measure.resolved_options(options),
+        options=resolved,
         n_samples=n_used,
         seed=seed if n_samples is not None else None,
-        info={
-            "seconds_prepare": t_prepare,
-            "seconds_total": time.perf_counter() - t0,
-            "n_pairs": len(pairs),
-        },
+        info=info,
     )
+
+
+class _Runner:
+    """Runs lists of (i, j, init) in this process, a process pool or on Dask; yields results
+    as they complete."""
+
+    def __init__(self, states, compare, options, symmetric, is_gw, jobs, client):
+        self.args = (compare, options, symmetric, is_gw)
+        self.states, self.jobs, self.client = states, jobs, client
+        self.pool = None
+        self.remote = None
+        self.kind = "dask" if client is not None else ("processes" if jobs > 1 else "serial")
+
+    def run(self, todo):
+        from . import _tasks
+
+        compare, options, symmetric, is_gw = self.args
+        if not todo:
+            return
+        if self.kind == "serial":
+            for i, j, init in todo:
+                yield (i, j, *_tasks.compute_pair(compare, self.states[i], self.states[j], options,
+                                                  symmetric, is_gw, init))
+            return
+        if self.kind == "processes":
+            import concurrent.futures as cf
+
+            if self.pool is None:
+                import multiprocessing as mp
+
+                method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+                blas = max(1, (os.cpu_count() or 1) // self.jobs)
+                self.pool = cf.ProcessPoolExecutor(
+                    max_workers=self.jobs, mp_context=mp.get_context(method),
+                    initializer=_tasks.init_worker,
+                    initargs=(self.states, compare, options, symmetric, is_gw, blas),
+                )
+            futures = [self.pool.submit(_tasks.pair_in_worker, i, j, init) for i, j, init in todo]
+            try:
+                for future in cf.as_completed(futures):
+                    yield future.result()
+            finally:
+                for future in futures:
+                    future.cancel()
+            return
+        from distributed import as_completed
+
+        if self.remote is None:
+            self.remote = self.client.scatter(list(self.states))
+        futures = [
+            self.client.submit(_tasks.pair_on_dask, i, j, compare, self.remote[i], self.remote[j],
+                               options, symmetric, is_gw, init, pure=False)
+            for i, j, init in todo
+        ]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
+
+    def close(self):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.remote is not None:
+            for future in self.remote:
+                future.release()
 
 
 def distance(Y1: Any, Y2: Any, measure: str | Measure = "gw", **options: Any) -> float:
@@ -188,9 +377,9 @@ class _NoBar:
         pass
 
 
-def _progress_bar(total: int, enabled: bool, desc: str):
+def _progress_bar(total: int, enabled: bool, desc: str, initial: int = 0):
     if not enabled or total == 0:
         return _NoBar()
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=desc, unit="pair", dynamic_ncols=True)
+    return tqdm(total=total, initial=initial, desc=desc, unit="pair", dynamic_ncols=True)

@@ -201,12 +201,36 @@ def _perm_plan(sigma: np.ndarray) -> np.ndarray:
     return T
 
 
-def _frank_wolfe(problem: _Problem, sigma=None, T=None, G=None, max_iter: int = 1000, tol: float = 1e-12):
+def _frank_wolfe(
+    problem: _Problem,
+    sigma=None,
+    T=None,
+    G=None,
+    max_iter: int = 1000,
+    tol: float = 1e-12,
+    *,
+    first_tau: np.ndarray | None = None,
+    visited: dict | None = None,
+    trail: list | None = None,
+):
     """Maximise the score from a start given as a permutation or a dense plan.
 
     Returns (score, sigma or None, T or None, n_iter). One matrix product per iteration.
+
+    ``first_tau``: the first linear-step direction when it is known without an
+    assignment (POT's product start, see :func:`_start`). ``visited`` maps the key
+    of every permutation on an already finished path to that path's end
+    ``(score, sigma, T)``: Frank-Wolfe from a permutation is deterministic (its next
+    step depends on that permutation only), so a path that reaches one of them ends
+    where that path ended, and stops there. ``trail`` collects the keys of the
+    permutations this path visits.
     """
     if sigma is not None:
+        key = sigma.tobytes()
+        if visited is not None and key in visited:
+            return (*visited[key], 0)
+        if trail is not None:
+            trail.append(key)
         G = problem.grad_perm(sigma)
         score = float(G[np.arange(problem.n), sigma].sum()) / problem.n
     else:
@@ -215,7 +239,10 @@ def _frank_wolfe(problem: _Problem, sigma=None, T=None, G=None, max_iter: int = 
     n_iter = 0
     while n_iter < max_iter:
         n_iter += 1
-        tau, V = problem.direction(G)
+        if first_tau is not None:
+            tau, V, first_tau = first_tau, None, None
+        else:
+            tau, V = problem.direction(G)
         if tau is not None:
             linear = float(G[np.arange(problem.n), tau].sum()) / problem.n
         else:
@@ -236,6 +263,12 @@ def _frank_wolfe(problem: _Problem, sigma=None, T=None, G=None, max_iter: int = 
             if new_score - score <= tol * max(abs(score), 1e-300):
                 break
             sigma, T, G, score = tau, (None if tau is not None else V), GV, new_score
+            if tau is not None and (visited is not None or trail is not None):
+                key = tau.tobytes()
+                if visited is not None and key in visited:  # joined a finished path
+                    return (*visited[key], n_iter)
+                if trail is not None:
+                    trail.append(key)
             continue
         # interior step (matrices not conditionally negative definite): go dense
         if T is None:
@@ -272,11 +305,27 @@ def _start(problem: _Problem, name: str):
     if name == "product":
         # POT's default: Frank-Wolfe from p qᵀ, where C1 p qᵀ C2 = (C1 p)(C2 q)ᵀ.
         T0 = np.outer(problem.p, problem.q)
-        return None, T0, np.outer(problem.C1 @ problem.p, problem.C2 @ problem.q)
+        a, b = problem.C1 @ problem.p, problem.C2 @ problem.q
+        return None, T0, np.outer(a, b)
     if name == "tlb":
         tau, V = problem.direction(-_tlb_cost(problem.C1, problem.C2))
         return tau, V, None
     raise AssertionError(name)
+
+
+def _sorted_matching(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """The unique σ maximising Σ a_i b_σ(i) (rearrangement inequality), or None on ties.
+
+    This is the assignment of the rank-one gradient ``a bᵀ`` at POT's start ``p qᵀ``:
+    found by sorting instead of a network simplex. With ties the maximiser is not
+    unique, and we leave the choice to the same solver POT uses.
+    """
+    oa, ob = np.argsort(a, kind="stable"), np.argsort(b, kind="stable")
+    if np.any(np.diff(a[oa]) <= 0) or np.any(np.diff(b[ob]) <= 0):
+        return None
+    sigma = np.empty(a.size, dtype=np.int64)
+    sigma[oa] = ob
+    return sigma
 
 
 def gromov_wasserstein(
@@ -288,6 +337,7 @@ def gromov_wasserstein(
     max_iter: int = 1000,
     tol: float = 1e-12,
     check_input: bool = True,
+    device: str | None = None,
 ) -> GWResult:
     r"""Square-loss Gromov-Wasserstein between two distance matrices, uniform weights.
 
@@ -313,6 +363,12 @@ def gromov_wasserstein(
         Frank-Wolfe iterations per start.
     tol : float
         Relative improvement of the score below which a start has converged.
+    check_input : bool
+        Validate ``C1`` and ``C2`` (off only for matrices made by :func:`intra_distances`).
+    device : str, optional
+        ``None``: NumPy. A torch device (``"cuda"``, ``"cuda:1"``, ``"cpu"``): the matrix
+        products (the O(n³) part) run there in float64 with torch; the assignments stay
+        exact on the CPU (see :mod:`subnetscope.engine.torch_gw`).
 
     Returns
     -------
@@ -341,13 +397,19 @@ def gromov_wasserstein(
             init = np.asarray(init)
             init = np.argsort(init) if init.ndim == 1 else init.T
         result = gromov_wasserstein(
-            C2, C1, starts=starts, init=init, max_iter=max_iter, tol=tol, check_input=False
+            C2, C1, starts=starts, init=init, max_iter=max_iter, tol=tol, check_input=False,
+            device=device,
         )
         result.plan = result.plan.T
         if result.permutation is not None:
             result.permutation = np.argsort(result.permutation)
         return result
-    problem = _Problem(C1, C2)
+    if device is None:
+        problem = _Problem(C1, C2)
+    else:
+        from ..engine.torch_gw import TorchProblem
+
+        problem = TorchProblem(C1, C2, device=device)
     candidates: list[tuple[str, tuple]] = []
     if init is not None:
         init = np.asarray(init)
@@ -370,16 +432,20 @@ def gromov_wasserstein(
     best = None
     values: dict[str, float] = {}
     total_iter = 0
-    seen: dict[bytes, float] = {}
+    # Every permutation on a finished path -> that path's end: a start that reaches one
+    # of them (or begins there) would repeat that path, so it stops with its result.
+    visited: dict[bytes, tuple] = {}
     for name, (sigma, T, G) in candidates:
-        if sigma is not None:
-            key = sigma.tobytes()
-            if key in seen:  # same start as an earlier one: same path, same end
-                values[name] = seen[key]
-                continue
-        score, sigma_end, T_end, n_iter = _frank_wolfe(problem, sigma, T, G, max_iter=max_iter, tol=tol)
-        if sigma is not None:
-            seen[sigma.tobytes()] = problem.value(score)
+        first_tau = None
+        if name == "product" and problem.square and sigma is None:
+            first_tau = _sorted_matching(problem.C1 @ problem.p, problem.C2 @ problem.q)
+        trail: list[bytes] = []
+        score, sigma_end, T_end, n_iter = _frank_wolfe(
+            problem, sigma, T, G, max_iter=max_iter, tol=tol,
+            first_tau=first_tau, visited=visited, trail=trail,
+        )
+        for key in trail:
+            visited[key] = (score, sigma_end, T_end)
         total_iter += n_iter
         value = problem.value(score)
         values[name] = value
@@ -413,6 +479,9 @@ def gw_compare(
     starts: Sequence[str] = START_NAMES,
     max_iter: int = 1000,
     tol: float = 1e-12,
+    device: str | None = None,
 ) -> float:
-    """GW value between two prepared layers."""
-    return gromov_wasserstein(C1, C2, starts=starts, max_iter=max_iter, tol=tol, check_input=False).value
+    """GW value between two prepared layers (``device``: see :func:`gromov_wasserstein`)."""
+    return gromov_wasserstein(
+        C1, C2, starts=starts, max_iter=max_iter, tol=tol, check_input=False, device=device
+    ).value
