@@ -27,6 +27,8 @@ _EXPORTS = {
     "register_measure": "subnetscope.measures.registry",
     "get_measure": "subnetscope.measures.registry",
     "list_measures": "subnetscope.measures.registry",
+    "measure_table": "subnetscope.measures.registry",
+    "augmented_gw": "subnetscope.measures.agw",
     "distance": "subnetscope.engine.pairwise",
     "pairwise": "subnetscope.engine.pairwise",
     "LayerDistances": "subnetscope.engine.layer_distances",

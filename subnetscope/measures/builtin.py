@@ -20,3 +20,109 @@ register_measure(
     ),
     overwrite=True,
 )
+
+# --- the paper's baselines (App. H), each in its own family module ---
+from .agw import agw_compare, agw_prepare  # noqa: E402
+from .cca import svcca_compare, svcca_prepare  # noqa: E402
+from .cka import cka_compare, cka_prepare  # noqa: E402
+from .msid import msid_compare, msid_prepare  # noqa: E402
+from .paired import cosine_compare, cosine_prepare, euclidean_compare, euclidean_prepare  # noqa: E402
+from .rsa import rsa_compare, rsa_prepare, rsm_compare, rsm_prepare  # noqa: E402
+from .transport import wasserstein_compare, wasserstein_prepare  # noqa: E402
+
+_ALL = ("permutation", "rotation", "translation", "scaling")
+
+for _measure in (
+    Measure(
+        name="euclidean",
+        prepare=euclidean_prepare,
+        compare=euclidean_compare,
+        definition="mean over samples of ‖y1_i − y2_i‖₂ (GW's identity plan on raw coordinates)",
+        handles_different_dims=False,
+        as_distance="the distance itself (raw scale unless scale='rms')",
+        paired=True,
+        invariances=(),
+    ),
+    Measure(
+        name="cosine",
+        prepare=cosine_prepare,
+        compare=cosine_compare,
+        definition="mean over samples of 1 − cos(y1_i, y2_i)",
+        handles_different_dims=False,
+        kind="similarity",
+        as_distance="1 − cosine similarity, averaged",
+        paired=True,
+        invariances=("scaling",),
+    ),
+    Measure(
+        name="wasserstein",
+        prepare=wasserstein_prepare,
+        compare=wasserstein_compare,
+        definition="exact optimal transport (ot.emd2) between the two point clouds, Euclidean ground cost, uniform weights",
+        handles_different_dims=False,
+        as_distance="the W1 cost itself (raw scale unless scale='rms')",
+        paired=False,
+        invariances=(),
+    ),
+    Measure(
+        name="rsa",
+        prepare=rsa_prepare,
+        compare=rsa_compare,
+        definition="1 − Spearman (or Pearson) correlation of the upper triangles of the Euclidean RDMs",
+        handles_different_dims=True,
+        kind="similarity",
+        as_distance="1 − correlation (range [0, 2])",
+        invariances=_ALL,
+    ),
+    Measure(
+        name="rsm",
+        prepare=rsm_prepare,
+        compare=rsm_compare,
+        definition="‖D1 − D2‖_F / n between max-normalised Euclidean RDMs",
+        handles_different_dims=True,
+        as_distance="the scaled Frobenius norm itself",
+        invariances=_ALL,
+    ),
+    Measure(
+        name="cka",
+        prepare=cka_prepare,
+        compare=cka_compare,
+        definition="1 − linear CKA (HSIC of centred linear Gram matrices; biased or debiased estimator)",
+        handles_different_dims=True,
+        kind="similarity",
+        as_distance="1 − CKA",
+        invariances=_ALL,
+    ),
+    Measure(
+        name="cca",
+        prepare=svcca_prepare,
+        compare=svcca_compare,
+        definition="SVCCA: 1 − mean canonical correlation after keeping 99% of each layer's variance by SVD",
+        handles_different_dims=True,
+        kind="similarity",
+        as_distance="1 − mean canonical correlation",
+        invariances=_ALL,
+    ),
+    Measure(
+        name="msid",
+        prepare=msid_prepare,
+        compare=msid_compare,
+        definition="multi-scale intrinsic distance: weighted max gap between kNN-graph heat-kernel traces",
+        handles_different_dims=True,
+        as_distance="the MSID score itself (xgfs/imd convention, 'max' mode)",
+        paired=False,
+        invariances=_ALL,
+        stochastic=True,
+    ),
+    Measure(
+        name="agw",
+        prepare=agw_prepare,
+        compare=agw_compare,
+        definition="augmented GW: α·GW + (1 − α)·COOT feature-alignment term, block-coordinate descent",
+        handles_different_dims=True,
+        as_distance="the AGW objective itself",
+        paired=False,
+        invariances=("permutation", "scaling"),
+    ),
+):
+    register_measure(_measure, overwrite=True)
