@@ -39,6 +39,7 @@ def bootstrap_subnetworks(
     seed: int = 0,
     *,
     resample: Literal["bootstrap", "subsample"] = "bootstrap",
+    max_groups: int = 10,
     progress: bool = False,
     **pairwise_options: Any,
 ) -> Subnetworks:
@@ -59,6 +60,8 @@ def bootstrap_subnetworks(
         As :func:`find_subnetworks`; replicates use the reference's number of groups.
     resample : {"bootstrap", "subsample"}
         Draw rows with replacement (default) or without.
+    max_groups : int
+        Largest number of groups considered when ``n_groups`` is None.
     progress : bool
         Print one line per replicate.
     **pairwise_options
@@ -77,7 +80,7 @@ def bootstrap_subnetworks(
     if isinstance(B, bool) or not isinstance(B, (int, np.integer)) or B < 1:
         raise ValueError(f"`B` (number of bootstrap replicates) must be an integer ≥ 1, got {B!r}")
     reference_distances = pairwise(reps, measure, n_samples=n_samples, seed=seed, **pairwise_options)
-    reference = find_subnetworks(reference_distances, n_groups, method, seed)
+    reference = find_subnetworks(reference_distances, n_groups, method, seed, max_groups=max_groups)
     k = reference.n_groups
     n = int(np.shape(next(iter(reps.values())))[0])
     m = n if n_samples is None else int(n_samples)
