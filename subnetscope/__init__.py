@@ -30,6 +30,8 @@ _EXPORTS = {
     "distance": "subnetscope.engine.pairwise",
     "pairwise": "subnetscope.engine.pairwise",
     "LayerDistances": "subnetscope.engine.layer_distances",
+    "write_report": "subnetscope.report.html",
+    "render_report": "subnetscope.report.html",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -12,7 +12,7 @@ import sys
 
 from .. import __version__
 
-COMMANDS = ("pairwise", "measures", "demo")
+COMMANDS = ("pairwise", "measures", "demo", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:
