@@ -86,7 +86,7 @@ JS = r"""
       tip.style.display = "block";
     });
     canvas.addEventListener("mouseleave", function () { tip.style.display = "none"; });
-    canvas.dataset.drawn = "1";
+    canvas.dataset.cell = cell; canvas.dataset.margin = margin; canvas.dataset.drawn = "1";
   }
   function init() { Array.prototype.forEach.call(document.querySelectorAll("canvas.heatmap"), draw); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
