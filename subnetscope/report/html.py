@@ -267,10 +267,16 @@ def write_report(run_dir: str | Path, path: str | Path | None = None) -> Path:
     --------
     >>> # subnetscope.write_report("runs/demo")  ->  PosixPath('runs/demo/report.html')
     """
+    import os
+
     from .._io import atomic_path
 
     text = render_report(run_dir)
     path = Path(run_dir) / "report.html" if path is None else Path(path)
+    umask = os.umask(0)
+    os.umask(umask)
     with atomic_path(path, suffix=".html") as tmp:
         tmp.write_text(text, encoding="utf-8")
+        # the temp file is private (0600); a report is meant to be shared like any file the user writes
+        os.chmod(tmp, 0o666 & ~umask)
     return path
