@@ -100,3 +100,13 @@ def test_cross_model_heatmap_refuses_mismatched_names():
 def test_save_figure_writes_a_png(tmp_path):
     path = save_figure(plot_distances(_distances(5)).figure, tmp_path / "h.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_importing_plots_and_report_does_not_load_matplotlib():
+    import subprocess
+    import sys
+
+    code = ("import sys, subnetscope.plots, subnetscope.report; "
+            "print(sorted(m for m in ('matplotlib', 'sklearn', 'torch') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
