@@ -14,7 +14,7 @@ __all__ = ["tsne_embeddings", "top_neighbours", "NeighbourOverlap", "neighbour_o
 
 
 def tsne_embeddings(reps: Mapping[str, np.ndarray], *, perplexity: float | None = None,
-                    seed: int = 0) -> dict[str, np.ndarray]:
+                    seed: int = 0, max_iter: int = 1000) -> dict[str, np.ndarray]:
     """2-D t-SNE (scikit-learn) of every layer's samples.
 
     Parameters
@@ -24,6 +24,8 @@ def tsne_embeddings(reps: Mapping[str, np.ndarray], *, perplexity: float | None 
         Must be below n_samples; default ``min(30, (n_samples - 1) / 3)``.
     seed : int
         ``random_state`` of every TSNE, so a figure can be reproduced.
+    max_iter : int
+        Optimisation steps of each TSNE (scikit-learn's default 1000; at least 250).
 
     Returns
     -------
@@ -43,7 +45,7 @@ def tsne_embeddings(reps: Mapping[str, np.ndarray], *, perplexity: float | None 
     out = {}
     for name, Y in reps.items():
         X = as_representation(Y, f"reps[{name!r}]")
-        tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed)
+        tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed, max_iter=max_iter)
         out[name] = tsne.fit_transform(X)
     return out
 
