@@ -31,6 +31,8 @@ _EXPORTS = {
     "pairwise": "subnetscope.engine.pairwise",
     "LayerDistances": "subnetscope.engine.layer_distances",
     "RunFolder": "subnetscope.runs",
+    "capture": "subnetscope.capture",
+    "Representations": "subnetscope.capture",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
