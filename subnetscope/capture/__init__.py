@@ -18,3 +18,22 @@ from .presets import PRESETS, resolve_layers
 from .representations import Representations
 
 __all__ = ["PRESETS", "Pooling", "Representations", "capture", "hooks", "resolve_layers", "unwrap_output"]
+
+
+def _make_callable() -> None:
+    """Let ``subnetscope.capture(...)`` work even after ``import subnetscope.capture``.
+
+    Importing the sub-package binds the *module* to ``subnetscope.capture``, shadowing the
+    function of the same name; a callable module keeps both spellings working.
+    """
+    import sys
+    import types
+
+    class _CallableModule(types.ModuleType):
+        def __call__(self, *args, **kwargs):
+            return capture(*args, **kwargs)
+
+    sys.modules[__name__].__class__ = _CallableModule
+
+
+_make_callable()

@@ -85,10 +85,12 @@ def hooks(model: Any, module_names: Sequence[str], callback: Callable[[str, Any]
 
 # ------------------------------------------------------------------------------ inputs
 class _Batch:
-    __slots__ = ("data", "mask", "tokens", "start", "size")
+    __slots__ = ("data", "mask", "tokens", "start", "size", "seq_len")
 
     def __init__(self, data: Any, mask: Any, tokens: bool, start: int, size: int):
         self.data, self.mask, self.tokens, self.start, self.size = data, mask, tokens, start, size
+        ids = data.get("input_ids") if isinstance(data, Mapping) else data
+        self.seq_len = ids.shape[1] if tokens and getattr(ids, "ndim", 0) >= 2 else None
 
 
 def _select(n: int, n_samples: int | None, seed: int) -> np.ndarray | None:
@@ -217,14 +219,14 @@ def _to_device(data: Any, device: Any) -> Any:
 
 
 # ------------------------------------------------------------------------------ pooling
-def _pool(tensor: Any, pooling: str, mask: Any, name: str) -> Any:
+def _pool(tensor: Any, pooling: str, mask: Any, seq_len: int, name: str) -> Any:
     """Pool a (B, T, ...) tensor over its token axis; (B, d) tensors pass unchanged."""
     import torch
 
     if pooling == "flatten" or tensor.ndim == 2:
         return tensor
     if mask is None:
-        mask = torch.ones(tensor.shape[:2], dtype=torch.bool, device=tensor.device)
+        mask = torch.ones((tensor.shape[0], seq_len), dtype=torch.bool, device=tensor.device)
     if tensor.shape[1] != mask.shape[1]:
         raise _HookError(ValueError(
             f"pooling={pooling!r} pools axis 1 as tokens, but layer {name!r} has shape {tuple(tensor.shape)} "
@@ -257,8 +259,12 @@ def _rows(tensor: Any, name: str, batch: _Batch, pooling: str, masked_score: flo
     if neg_inf.any():
         masked[name] = masked.get(name, 0) + int(neg_inf.sum())
         tensor = tensor.masked_fill(neg_inf, masked_score)
-    if pooling != "flatten" and batch.tokens:
-        tensor = _pool(tensor, pooling, batch.mask, name)
+    if pooling != "flatten":
+        if not batch.tokens:
+            raise _HookError(ValueError(
+                f"pooling={pooling!r} needs token inputs (a 2-D integer tensor or a mapping with input_ids) "
+                "to know the token axis; these inputs are not tokens, use pooling='flatten'"))
+        tensor = _pool(tensor, pooling, batch.mask, batch.seq_len, name)
     if not torch.isfinite(tensor).all():
         raise _HookError(ValueError(
             f"layer {name!r} gave {int((~torch.isfinite(tensor)).sum())} NaN or +Inf values on samples "
