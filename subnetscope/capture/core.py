@@ -424,9 +424,11 @@ def _run(model: Any, plan: LayerPlan, batches: Callable[[], Iterator[_Batch]], p
     chunks: dict[str, list | str] = {}
     widths: dict[str, int] = {}
     n_rows = 0
+    ranges: list[list[int]] = []
     with hooks(model, list(plan.targets), on_output):
         for batch_number, batch in enumerate(batches()):
             n_rows = batch.start + batch.size
+            ranges.append([batch.start, n_rows])
             if names is not None and writer is not None and writer.has(batch.start, n_rows):
                 continue  # written by an earlier, interrupted run of the same capture
             calls.clear()
@@ -441,8 +443,6 @@ def _run(model: Any, plan: LayerPlan, batches: Callable[[], Iterator[_Batch]], p
                         f"{type(model).__name__}.forward does not call them on these inputs")
                 expected = dict(calls)
                 names = _output_names(plan, expected)
-                if writer is not None:
-                    writer.clear()
             elif calls != expected:
                 changed = {m: (expected.get(m, 0), calls.get(m, 0)) for m in plan.targets if calls.get(m, 0) != expected.get(m)}
                 raise ValueError(f"modules fired a different number of times in batch {batch_number} than in "
@@ -467,6 +467,8 @@ def _run(model: Any, plan: LayerPlan, batches: Callable[[], Iterator[_Batch]], p
                     chunks.setdefault(label, []).append(array)
     if names is None:
         raise ValueError("`inputs` gave no samples")
+    if writer is not None:
+        writer.keep_only(ranges)  # shards of an earlier run with other batch boundaries go
     shapes = {label: (n_rows, widths[label]) for label in names}
     return names, shapes, chunks, masked
 

@@ -120,6 +120,12 @@ class StoreWriter:
         self.complete = True
         self._write_manifest(layers, settings)
 
+    def keep_only(self, ranges: list[list[int]]) -> None:
+        """Delete shards whose rows are not one of ``ranges`` (this run's batches)."""
+        for shard in [s for s in self.shards if s["rows"] not in ranges]:
+            (self.path / shard["file"]).unlink(missing_ok=True)
+            self.shards.remove(shard)
+
     def clear(self) -> None:
         """Remove shards from an earlier run whose batches no longer line up."""
         for shard in self.shards:
