@@ -287,3 +287,17 @@ def test_pooling_refuses_layers_without_token_axis():
 def test_pooling_needs_token_inputs():
     with pytest.raises(ValueError, match="pooling='cls' needs token inputs"):
         capture(nn.Sequential(nn.Linear(4, 4)), torch.randn(3, 5, 4), ["0"], pooling="cls")
+
+
+@pytest.mark.gpu
+def test_capture_on_cuda_matches_cpu_and_returns_the_model():
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA device")
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU())
+    x = torch.randn(30, 4)
+    on_gpu = capture(model, x, ["0", "1"], device="cuda", batch_size=7)
+    assert next(model.parameters()).device.type == "cpu"
+    on_cpu = capture(model, x, ["0", "1"])
+    for name in on_cpu:
+        np.testing.assert_allclose(on_gpu[name], on_cpu[name], rtol=1e-4, atol=1e-5)
