@@ -28,6 +28,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .._validation import check_choice
+from .inputs import Batch, fingerprint_inputs, prepare_inputs, to_device
 from .presets import LayerPlan, resolve_layers
 from .representations import Representations
 
@@ -83,141 +84,6 @@ def hooks(model: Any, module_names: Sequence[str], callback: Callable[[str, Any]
             handle.remove()
 
 
-# ------------------------------------------------------------------------------ inputs
-class _Batch:
-    __slots__ = ("data", "mask", "tokens", "start", "size", "seq_len")
-
-    def __init__(self, data: Any, mask: Any, tokens: bool, start: int, size: int):
-        self.data, self.mask, self.tokens, self.start, self.size = data, mask, tokens, start, size
-        ids = data.get("input_ids") if isinstance(data, Mapping) else data
-        self.seq_len = ids.shape[1] if tokens and getattr(ids, "ndim", 0) >= 2 else None
-
-
-def _select(n: int, n_samples: int | None, seed: int) -> np.ndarray | None:
-    if n_samples is None:
-        return None
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
-        raise ValueError(f"`n_samples` must be an integer >= 2 or None, got {n_samples!r}")
-    if n_samples > n:
-        raise ValueError(f"`n_samples` ({n_samples}) exceeds the number of inputs ({n})")
-    return np.sort(np.random.default_rng(seed).choice(n, size=int(n_samples), replace=False))
-
-
-def _prepare_inputs(inputs: Any, *, batch_size: int, n_samples: int | None, seed: int, tokenizer: Any,
-                    max_length: int, pooling: str) -> tuple[Callable[[], Iterator[_Batch]], int | None, dict]:
-    """A batch iterator factory, the number of samples (None if unknown) and settings to record."""
-    import torch
-
-    info: dict[str, Any] = {}
-    if isinstance(inputs, np.ndarray):
-        inputs = torch.as_tensor(inputs)
-    if isinstance(inputs, (list, tuple)) and inputs and all(isinstance(x, str) for x in inputs):
-        if tokenizer is None:
-            raise TypeError("`inputs` is a list of strings; pass `tokenizer=` to turn them into token ids")
-        texts = list(inputs)
-        index = _select(len(texts), n_samples, seed)
-        texts = texts if index is None else [texts[i] for i in index]
-        padding = "max_length" if pooling == "flatten" else "longest"
-        info.update(inputs="strings", max_length=max_length, padding=padding, sample_indices=index)
-
-        def batches() -> Iterator[_Batch]:
-            for start in range(0, len(texts), batch_size):
-                chunk = texts[start:start + batch_size]
-                encoded = dict(tokenizer(chunk, padding=padding, truncation=True, max_length=max_length,
-                                         return_tensors="pt"))
-                yield _Batch(encoded, encoded.get("attention_mask"), True, start, len(chunk))
-
-        return batches, len(texts), info
-    if isinstance(inputs, Mapping):
-        data = {k: torch.as_tensor(v) if isinstance(v, np.ndarray) else v for k, v in inputs.items()}
-        sizes = {k: v.shape[0] for k, v in data.items() if isinstance(v, torch.Tensor)}
-        if not sizes or len(set(sizes.values())) != 1:
-            raise ValueError(f"`inputs` mapping must hold tensors with the same first (sample) axis, got shapes "
-                             f"{ {k: tuple(getattr(v, 'shape', ())) for k, v in data.items()} }")
-        n = next(iter(sizes.values()))
-        index = _select(n, n_samples, seed)
-        if index is not None:
-            data = {k: v[torch.as_tensor(index)] if k in sizes else v for k, v in data.items()}
-            n = len(index)
-        info.update(inputs="mapping", keys=sorted(data), sample_indices=index)
-
-        def batches() -> Iterator[_Batch]:
-            for start in range(0, n, batch_size):
-                chunk = {k: v[start:start + batch_size] if k in sizes else v for k, v in data.items()}
-                yield _Batch(chunk, chunk.get("attention_mask"), "input_ids" in chunk, start,
-                             min(batch_size, n - start))
-
-        return batches, n, info
-    if isinstance(inputs, torch.Tensor):
-        if inputs.ndim == 0:
-            raise ValueError("`inputs` must have a first (sample) axis, got a 0-d tensor")
-        index = _select(inputs.shape[0], n_samples, seed)
-        data = inputs if index is None else inputs[torch.as_tensor(index)]
-        tokens = data.ndim == 2 and not data.is_floating_point()
-        info.update(inputs="tensor", input_shape=list(data.shape), sample_indices=index)
-
-        def batches() -> Iterator[_Batch]:
-            for start in range(0, data.shape[0], batch_size):
-                chunk = data[start:start + batch_size]
-                yield _Batch(chunk, None, tokens, start, chunk.shape[0])
-
-        return batches, data.shape[0], info
-    if isinstance(inputs, Sequence) and not isinstance(inputs, (str, bytes)):
-        if not len(inputs):
-            raise ValueError("`inputs` is empty")
-        index = _select(len(inputs), n_samples, seed)
-        items = list(inputs) if index is None else [inputs[i] for i in index]
-        info.update(inputs="sequence", sample_indices=index)
-
-        def batches() -> Iterator[_Batch]:
-            for start in range(0, len(items), batch_size):
-                chunk = torch.stack([torch.as_tensor(x) for x in items[start:start + batch_size]])
-                yield _Batch(chunk, None, chunk.ndim == 2 and not chunk.is_floating_point(), start, chunk.shape[0])
-
-        return batches, len(items), info
-    if hasattr(inputs, "__iter__"):  # a DataLoader or any iterable of batches
-        if n_samples is not None:
-            _select(10**18, n_samples, seed)  # type/size check only
-        info.update(inputs=type(inputs).__name__, sample_indices=None,
-                    note="iterable of batches: the first n_samples samples are taken" if n_samples else None)
-
-        def batches() -> Iterator[_Batch]:
-            start = 0
-            for item in inputs:
-                if isinstance(item, (tuple, list)) and not isinstance(item, torch.Tensor):
-                    item = item[0]  # (x, y) pairs: the model sees x
-                if isinstance(item, Mapping):
-                    size = next(v.shape[0] for v in item.values() if isinstance(v, torch.Tensor))
-                    mask, tokens = item.get("attention_mask"), "input_ids" in item
-                else:
-                    item = torch.as_tensor(item)
-                    size, mask, tokens = item.shape[0], None, item.ndim == 2 and not item.is_floating_point()
-                if n_samples is not None and start + size > n_samples:
-                    size = n_samples - start
-                    item = ({k: v[:size] if isinstance(v, torch.Tensor) else v for k, v in item.items()}
-                            if isinstance(item, Mapping) else item[:size])
-                    mask = mask[:size] if mask is not None else None
-                if size <= 0:
-                    return
-                yield _Batch(item, mask, tokens, start, size)
-                start += size
-
-        n = None
-        if n_samples is None and hasattr(inputs, "dataset") and hasattr(inputs.dataset, "__len__"):
-            n = len(inputs.dataset)
-        return batches, n, info
-    raise TypeError(
-        f"`inputs` must be a tensor, an array, a sequence of samples, a mapping of tensors, an iterable "
-        f"of batches (DataLoader) or a list of strings with `tokenizer=`, got {type(inputs).__name__}"
-    )
-
-
-def _to_device(data: Any, device: Any) -> Any:
-    if isinstance(data, Mapping):
-        return {k: v.to(device) if hasattr(v, "to") else v for k, v in data.items()}
-    return data.to(device)
-
-
 # ------------------------------------------------------------------------------ pooling
 def _pool(tensor: Any, pooling: str, mask: Any, seq_len: int, name: str) -> Any:
     """Pool a (B, T, ...) tensor over its token axis; (B, d) tensors pass unchanged."""
@@ -242,7 +108,7 @@ def _pool(tensor: Any, pooling: str, mask: Any, seq_len: int, name: str) -> Any:
     return (tensor * weights).sum(1) / weights.sum(1).clamp_min(1)
 
 
-def _rows(tensor: Any, name: str, batch: _Batch, pooling: str, masked_score: float,
+def _rows(tensor: Any, name: str, batch: Batch, pooling: str, masked_score: float,
           masked: dict[str, int]) -> np.ndarray:
     import torch
 
@@ -357,7 +223,7 @@ def capture(
     if not np.isfinite(masked_score):
         raise ValueError(f"`masked_score` must be a finite number, got {masked_score!r}")
     plan = resolve_layers(model, layers)
-    batches, n_total, info = _prepare_inputs(inputs, batch_size=int(batch_size), n_samples=n_samples, seed=seed,
+    batches, n_total, info = prepare_inputs(inputs, batch_size=int(batch_size), n_samples=n_samples, seed=seed,
                                              tokenizer=tokenizer, max_length=int(max_length), pooling=pooling)
     index = info.pop("sample_indices", None)
     settings: dict[str, Any] = {
@@ -372,7 +238,7 @@ def capture(
         from .store import StoreWriter
 
         identity = {**settings, "layers": list(plan.order), "model_fingerprint": _fingerprint_model(model),
-                    "inputs_fingerprint": _fingerprint_inputs(inputs)}
+                    "inputs_fingerprint": fingerprint_inputs(inputs)}
         writer = StoreWriter(store, identity)
         if writer.complete:
             return Representations.load(store)
@@ -403,7 +269,7 @@ def capture(
     return Representations({k: np.concatenate(v) for k, v in chunks.items()}, settings)
 
 
-def _run(model: Any, plan: LayerPlan, batches: Callable[[], Iterator[_Batch]], pooling: str,
+def _run(model: Any, plan: LayerPlan, batches: Callable[[], Iterator[Batch]], pooling: str,
          masked_score: float, device: Any, writer: Any) -> tuple:
     """Forward every batch with hooks on; return names, shapes, chunks (or dtypes) and masked counts."""
     calls: dict[str, int] = {}
@@ -487,8 +353,8 @@ def _output_names(plan: LayerPlan, counts: dict[str, int]) -> list[str]:
     return names
 
 
-def _forward(model: Any, batch: _Batch, batch_number: int, device: Any) -> None:
-    data = _to_device(batch.data, device)
+def _forward(model: Any, batch: Batch, batch_number: int, device: Any) -> None:
+    data = to_device(batch.data, device)
     try:
         model(**data) if isinstance(data, Mapping) else model(data)
     except _HookError as exc:
@@ -505,30 +371,12 @@ def _forward(model: Any, batch: _Batch, batch_number: int, device: Any) -> None:
 
 
 def _fingerprint_model(model: Any) -> str:
-    digest = hashlib.sha1(type(model).__name__.encode())
-    for name, tensor in model.state_dict().items():
-        digest.update(name.encode())
-        digest.update(tensor.detach().cpu().contiguous().view(-1).view(dtype=__import__("torch").uint8).numpy().tobytes()
-                      if tensor.numel() else b"")
-    return digest.hexdigest()
-
-
-def _fingerprint_inputs(inputs: Any) -> str:
+    """SHA-1 of the model's class, parameter names and bytes (a store records which weights it holds)."""
     import torch
 
-    digest = hashlib.sha1()
-    if isinstance(inputs, (torch.Tensor, np.ndarray)):
-        array = inputs.detach().cpu().numpy() if isinstance(inputs, torch.Tensor) else inputs
-        digest.update(str((array.shape, array.dtype)).encode() + np.ascontiguousarray(array).tobytes())
-    elif isinstance(inputs, Mapping):
-        for key in sorted(inputs):
-            digest.update(key.encode() + _fingerprint_inputs(inputs[key]).encode())
-    elif isinstance(inputs, Sequence) and inputs and all(isinstance(x, str) for x in inputs):
-        digest.update("\x00".join(inputs).encode())
-    elif isinstance(inputs, Sequence):
-        for item in inputs:
-            digest.update(_fingerprint_inputs(item).encode())
-    else:  # an iterable of batches: only its type and length are known up front
-        dataset = getattr(inputs, "dataset", None)
-        digest.update(f"{type(inputs).__name__}:{type(dataset).__name__}:{len(dataset) if hasattr(dataset, '__len__') else '?'}".encode())
+    digest = hashlib.sha1(type(model).__name__.encode())
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode() + str(tuple(tensor.shape)).encode())
+        if tensor.numel():
+            digest.update(tensor.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
     return digest.hexdigest()
