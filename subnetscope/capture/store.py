@@ -16,7 +16,6 @@ A layer is read back by concatenating its rows from every shard
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -148,8 +147,3 @@ def _plain(value: Any) -> Any:
 
     return json.loads(json.dumps(value, default=_jsonable))
 
-
-def remove_store(path: str | os.PathLike) -> None:
-    """Delete a store folder (only if it holds a capture manifest)."""
-    read_manifest(path)
-    shutil.rmtree(path)
