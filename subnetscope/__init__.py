@@ -44,6 +44,8 @@ _EXPORTS = {
     "probe": "subnetscope.analysis.probes",
     "write_report": "subnetscope.report.html",
     "render_report": "subnetscope.report.html",
+    "capture": "subnetscope.capture",
+    "Representations": "subnetscope.capture",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -1,0 +1,382 @@
+"""Forward hooks, batching and pooling: the one place where module outputs become arrays.
+
+Every hooked output goes through the same steps, in this order:
+
+1. :func:`unwrap_output` — a tuple/list gives its first element, a ``ModelOutput`` or other
+   mapping its first tensor value (BERT layers return tuples in some versions).
+2. the layer plan's ``extract`` (e.g. head ``h`` of a ``(B, T, H, d_head)`` tensor).
+3. masked attention scores: ``-inf`` entries become ``masked_score`` (0.0 by default) and are
+   counted in ``settings["masked_entries"]``; NaN or ``+inf`` raise an error naming the layer.
+4. pooling over the token axis (axis 1) for token inputs: ``flatten`` keeps every position,
+   ``cls`` the first token, ``last`` the last non-padding token, ``mean`` the mean over
+   non-padding tokens (the ``attention_mask``).
+5. a detached copy on the CPU, reshaped to (B, n_features) — so later in-place operations
+   (``ReLU(inplace=True)``) cannot change what was captured.
+
+A module that fires more than once per forward pass (a reused module) gives one output per
+call, named ``name#0``, ``name#1``, ... (call index), never a silent overwrite.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Literal
+
+import numpy as np
+
+from .._validation import check_choice
+from .inputs import Batch, fingerprint_inputs, prepare_inputs, to_device
+from .presets import LayerPlan, resolve_layers
+from .representations import Representations
+
+__all__ = ["Pooling", "capture", "hooks", "unwrap_output"]
+
+Pooling = Literal["flatten", "cls", "last", "mean"]
+POOLINGS = ("flatten", "cls", "last", "mean")
+
+
+class _HookError(Exception):
+    """An error raised inside a hook; re-raised as its cause, not as 'model rejected inputs'."""
+
+
+def unwrap_output(output: Any, where: str = "module") -> Any:
+    """The tensor inside a module's output: tensors as they are, the first element of a
+    tuple/list, the first tensor value of a ``ModelOutput`` or other mapping."""
+    import torch
+
+    seen = output
+    while not isinstance(seen, torch.Tensor):
+        if isinstance(seen, Mapping):
+            seen = next((v for v in seen.values() if v is not None), None)
+        elif isinstance(seen, (tuple, list)) and seen:
+            seen = seen[0]
+        else:
+            raise TypeError(
+                f"{where} returned {type(output).__name__}, which holds no tensor to capture; "
+                "hook a sub-module that returns a tensor"
+            )
+    return seen
+
+
+@contextmanager
+def hooks(model: Any, module_names: Sequence[str], callback: Callable[[str, Any], None]) -> Iterator[None]:
+    """Call ``callback(module_name, output)`` after each forward of the named modules.
+
+    The hooks are removed when the block exits, also on an error (try/finally).
+
+    Examples
+    --------
+    >>> # with hooks(model, ["blocks.0.hook_resid_post"], lambda name, out: seen.append(out)):
+    >>> #     model(tokens)
+    """
+    modules = dict(model.named_modules())
+    handles = []
+    try:
+        for name in module_names:
+            handles.append(modules[name].register_forward_hook(
+                lambda module, args, output, _name=name: callback(_name, output)))
+        yield
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
+# ------------------------------------------------------------------------------ pooling
+def _pool(tensor: Any, pooling: str, mask: Any, seq_len: int, name: str) -> Any:
+    """Pool a (B, T, ...) tensor over its token axis; (B, d) tensors pass unchanged."""
+    import torch
+
+    if pooling == "flatten" or tensor.ndim == 2:
+        return tensor
+    if mask is None:
+        mask = torch.ones((tensor.shape[0], seq_len), dtype=torch.bool, device=tensor.device)
+    if tensor.shape[1] != mask.shape[1]:
+        raise _HookError(ValueError(
+            f"pooling={pooling!r} pools axis 1 as tokens, but layer {name!r} has shape {tuple(tensor.shape)} "
+            f"for sequences of {mask.shape[1]} tokens; use pooling='flatten' for this layer"))
+    mask = mask.to(tensor.device).bool()
+    if pooling == "cls":
+        return tensor[:, 0]
+    if pooling == "last":  # last non-padding position (right or left padding)
+        T = mask.shape[1]
+        last = T - 1 - torch.argmax(mask.flip(1).int(), dim=1)
+        return tensor[torch.arange(tensor.shape[0], device=tensor.device), last]
+    weights = mask.to(tensor.dtype).reshape(mask.shape + (1,) * (tensor.ndim - 2))
+    return (tensor * weights).sum(1) / weights.sum(1).clamp_min(1)
+
+
+def _rows(tensor: Any, name: str, batch: Batch, pooling: str, masked_score: float,
+          masked: dict[str, int]) -> np.ndarray:
+    import torch
+
+    tensor = tensor.detach()
+    if tensor.ndim == 0 or tensor.shape[0] != batch.size:
+        raise _HookError(ValueError(
+            f"layer {name!r} output has shape {tuple(tensor.shape)}, but its first axis must be the "
+            f"batch of {batch.size} samples; hook a module whose output is batch-first"))
+    if not tensor.is_floating_point():
+        tensor = tensor.float()
+    elif tensor.dtype in (torch.float16, torch.bfloat16):
+        tensor = tensor.float()
+    neg_inf = torch.isneginf(tensor)
+    if neg_inf.any():
+        masked[name] = masked.get(name, 0) + int(neg_inf.sum())
+        tensor = tensor.masked_fill(neg_inf, masked_score)
+    if pooling != "flatten":
+        if not batch.tokens:
+            raise _HookError(ValueError(
+                f"pooling={pooling!r} needs token inputs (a 2-D integer tensor or a mapping with input_ids) "
+                "to know the token axis; these inputs are not tokens, use pooling='flatten'"))
+        tensor = _pool(tensor, pooling, batch.mask, batch.seq_len, name)
+    if not torch.isfinite(tensor).all():
+        raise _HookError(ValueError(
+            f"layer {name!r} gave {int((~torch.isfinite(tensor)).sum())} NaN or +Inf values on samples "
+            f"{batch.start}..{batch.start + batch.size - 1}; representations must be finite"))
+    return tensor.reshape(batch.size, -1).to("cpu", copy=True).numpy()
+
+
+# ------------------------------------------------------------------------------ capture
+def capture(
+    model: Any,
+    inputs: Any,
+    layers: str | Sequence[str] | Callable[..., bool],
+    *,
+    pooling: Pooling = "flatten",
+    batch_size: int = 256,
+    n_samples: int | None = None,
+    seed: int = 0,
+    device: Any = None,
+    store: str | os.PathLike | None = None,
+    tokenizer: Any = None,
+    max_length: int = 128,
+    masked_score: float = 0.0,
+) -> Representations:
+    """Capture the named layers' representations of ``model`` on ``inputs``.
+
+    The model runs in ``eval()`` mode under ``torch.no_grad()``; each sub-module's training
+    flag is restored afterwards, and the hooks are removed even if the forward pass fails.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    inputs : tensor, ndarray, sequence, mapping, DataLoader or list of str
+        Samples along the first axis: a tensor/array of shape (n, ...) passed as ``model(x)``;
+        a sequence of per-sample tensors (stacked per batch); a mapping of tensors such as a
+        tokenizer's output (``model(**batch)``); an iterable of batches (a ``DataLoader``;
+        ``(x, y)`` items give ``x``); or a list of strings with ``tokenizer=``.
+    layers : str, sequence of str or callable
+        A preset (``"transformer"``, ``"hf-blocks"``, ``"hf-all"``, ``"resnet9"``; see
+        :mod:`subnetscope.capture.presets`), module names as ``model.named_modules()`` spells
+        them, or a filter ``layers(name, module) -> bool``.
+    pooling : {"flatten", "cls", "last", "mean"}
+        For token inputs (integer ids or ``input_ids``), how a (B, T, ...) output becomes one
+        row per sample: all positions, the first token, the last non-padding token, or the
+        mean over non-padding tokens (``attention_mask``). Outputs of shape (B, d) pass unchanged.
+    batch_size : int
+        Samples per forward pass.
+    n_samples : int, optional
+        Capture a random subset of this many inputs (chosen with ``seed``, kept in input order;
+        the indices are in ``settings["sample_indices"]``). For an iterable of batches the
+        first ``n_samples`` are taken.
+    seed : int
+    device : str or torch.device, optional
+        Run on this device (the model is moved there and back); default: the model's device.
+    store : path-like, optional
+        Stream every batch to this folder (safetensors shards + ``manifest.json``) instead of
+        memory and return a store-backed :class:`Representations`. Rerunning an identical
+        capture reuses a complete store or resumes an interrupted one; a folder holding a
+        different capture is refused.
+    tokenizer : callable, optional
+        Hugging Face tokenizer for string inputs (``padding="max_length"`` for ``flatten`` so
+        every batch has ``max_length`` positions, ``"longest"`` otherwise; truncation at ``max_length``).
+    max_length : int
+    masked_score : float
+        Finite value that replaces ``-inf`` entries (masked attention scores, Attn-Pre); the
+        softmax pattern is already 0 there. The count per layer is in ``settings["masked_entries"]``.
+
+    Returns
+    -------
+    Representations
+        Read-only mapping name -> ndarray of shape (n_samples, n_features) (the model's float
+        dtype; half precision becomes float32) with ``.settings``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from subnetscope.models import ModularTransformer
+    >>> model = ModularTransformer(7, 7, n_blocks=1)
+    >>> reps = capture(model, torch.randint(0, 7, (20, 2)), "transformer")
+    >>> len(reps), reps["block1.head1.attn"].shape
+    (31, (20, 4))
+    """
+    import torch
+
+    check_choice(pooling, "pooling", POOLINGS)
+    for value, arg in ((batch_size, "batch_size"), (max_length, "max_length")):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"`{arg}` must be a positive integer, got {value!r}")
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"`model` must be a torch.nn.Module, got {type(model).__name__}")
+    if not np.isfinite(masked_score):
+        raise ValueError(f"`masked_score` must be a finite number, got {masked_score!r}")
+    plan = resolve_layers(model, layers)
+    batches, n_total, info = prepare_inputs(inputs, batch_size=int(batch_size), n_samples=n_samples, seed=seed,
+                                             tokenizer=tokenizer, max_length=int(max_length), pooling=pooling)
+    index = info.pop("sample_indices", None)
+    settings: dict[str, Any] = {
+        "model": type(model).__name__,
+        "layers": plan.preset or list(plan.order),
+        "pooling": pooling, "n_samples": n_samples, "seed": seed, "masked_score": float(masked_score),
+        **{k: v for k, v in info.items() if v is not None},
+        "sample_indices": None if index is None else index.tolist(),
+    }
+    writer = None
+    if store is not None:
+        from .store import StoreWriter
+
+        identity = {**settings, "layers": list(plan.order), "model_fingerprint": _fingerprint_model(model),
+                    "inputs_fingerprint": fingerprint_inputs(inputs)}
+        writer = StoreWriter(store, identity)
+        if writer.complete:
+            return Representations.load(store)
+
+    params = next(model.parameters(), None)
+    home = params.device if params is not None else torch.device("cpu")
+    target = torch.device(device) if device is not None else home
+    modes = {module: module.training for module in model.modules()}
+    model.eval()
+    if target != home:
+        model.to(target)
+    try:
+        with torch.no_grad():
+            names, shapes, chunks, masked = _run(model, plan, batches, pooling, masked_score, target, writer)
+    finally:
+        if target != home:
+            model.to(home)
+        for module, mode in modes.items():
+            module.train(mode)
+
+    settings.update(names=names, masked_entries=masked, device=str(target),
+                    n_samples=next(iter(shapes.values()))[0] if shapes else 0)
+    if n_total is not None and settings["n_samples"] != n_total:
+        raise RuntimeError(f"captured {settings['n_samples']} samples but expected {n_total}")
+    if writer is not None:
+        writer.finish([{"name": k, "shape": list(shapes[k]), "dtype": dtype} for k, dtype in chunks.items()], settings)
+        return Representations.load(store)
+    return Representations({k: np.concatenate(v) for k, v in chunks.items()}, settings)
+
+
+def _run(model: Any, plan: LayerPlan, batches: Callable[[], Iterator[Batch]], pooling: str,
+         masked_score: float, device: Any, writer: Any) -> tuple:
+    """Forward every batch with hooks on; return names, shapes, chunks (or dtypes) and masked counts."""
+    calls: dict[str, int] = {}
+    current: dict[tuple[str, int], np.ndarray] = {}
+    masked: dict[str, int] = {}
+    state: dict[str, Any] = {}
+
+    def on_output(module_name: str, output: Any) -> None:
+        k = calls.get(module_name, 0)
+        calls[module_name] = k + 1
+        tensor = unwrap_output(output, where=f"module {module_name!r}")
+        for out_name, extract in plan.targets[module_name]:
+            label = out_name if k == 0 else f"{out_name}#{k}"
+            current[(out_name, k)] = _rows(extract(tensor), label, state["batch"], pooling, masked_score, masked)
+
+    names: list[str] | None = None
+    expected: dict[str, int] = {}
+    chunks: dict[str, list | str] = {}
+    widths: dict[str, int] = {}
+    n_rows = 0
+    ranges: list[list[int]] = []
+    with hooks(model, list(plan.targets), on_output):
+        for batch_number, batch in enumerate(batches()):
+            n_rows = batch.start + batch.size
+            ranges.append([batch.start, n_rows])
+            if names is not None and writer is not None and writer.has(batch.start, n_rows):
+                continue  # written by an earlier, interrupted run of the same capture
+            calls.clear()
+            current.clear()
+            state["batch"] = batch
+            _forward(model, batch, batch_number, device)
+            if names is None:
+                never = [m for m in plan.targets if calls.get(m, 0) == 0]
+                if never:
+                    raise ValueError(
+                        f"`layers` includes modules that the forward pass never reached: {never}; "
+                        f"{type(model).__name__}.forward does not call them on these inputs")
+                expected = dict(calls)
+                names = _output_names(plan, expected)
+            elif calls != expected:
+                changed = {m: (expected.get(m, 0), calls.get(m, 0)) for m in plan.targets if calls.get(m, 0) != expected.get(m)}
+                raise ValueError(f"modules fired a different number of times in batch {batch_number} than in "
+                                 f"batch 0 (module: (before, now)): {changed}; captures need a fixed forward graph")
+            arrays = {}
+            for out_name in plan.order:
+                owner = _owner(plan, out_name)
+                for k in range(expected[owner]):
+                    label = out_name if expected[owner] == 1 else f"{out_name}#{k}"
+                    array = current[(out_name, k)]
+                    if widths.setdefault(label, array.shape[1]) != array.shape[1]:
+                        raise ValueError(
+                            f"layer {label!r} gave {widths[label]} features in the first batch but {array.shape[1]} "
+                            f"in batch {batch_number} (sequence length varies?); use pooling= or fixed-length inputs")
+                    arrays[label] = array
+            if writer is not None:
+                writer.write(batch.start, arrays)
+                for label, array in arrays.items():
+                    chunks[label] = str(array.dtype)
+            else:
+                for label, array in arrays.items():
+                    chunks.setdefault(label, []).append(array)
+    if names is None:
+        raise ValueError("`inputs` gave no samples")
+    if writer is not None:
+        writer.keep_only(ranges)  # shards of an earlier run with other batch boundaries go
+    shapes = {label: (n_rows, widths[label]) for label in names}
+    return names, shapes, chunks, masked
+
+
+def _owner(plan: LayerPlan, out_name: str) -> str:
+    if not hasattr(plan, "_owners"):
+        plan._owners = {o: m for m, outs in plan.targets.items() for o, _ in outs}  # type: ignore[attr-defined]
+    return plan._owners[out_name]  # type: ignore[attr-defined]
+
+
+def _output_names(plan: LayerPlan, counts: dict[str, int]) -> list[str]:
+    names = []
+    for out_name in plan.order:
+        n_calls = counts[_owner(plan, out_name)]
+        names += [out_name] if n_calls == 1 else [f"{out_name}#{k}" for k in range(n_calls)]
+    return names
+
+
+def _forward(model: Any, batch: Batch, batch_number: int, device: Any) -> None:
+    data = to_device(batch.data, device)
+    try:
+        model(**data) if isinstance(data, Mapping) else model(data)
+    except _HookError as exc:
+        raise exc.args[0] from None
+    except Exception as exc:  # the model's own error: say which inputs it rejected
+        shapes = ({k: tuple(v.shape) for k, v in data.items() if hasattr(v, "shape")}
+                  if isinstance(data, Mapping) else tuple(data.shape))
+        raise ValueError(
+            f"{type(model).__name__} rejected `inputs` batch {batch_number} (samples {batch.start}.."
+            f"{batch.start + batch.size - 1}, shape {shapes}, dtype "
+            f"{getattr(data, 'dtype', None) or {k: str(v.dtype) for k, v in data.items() if hasattr(v, 'dtype')}}): "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _fingerprint_model(model: Any) -> str:
+    """SHA-1 of the model's class, parameter names and bytes (a store records which weights it holds)."""
+    import torch
+
+    digest = hashlib.sha1(type(model).__name__.encode())
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode() + str(tuple(tensor.shape)).encode())
+        if tensor.numel():
+            digest.update(tensor.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()

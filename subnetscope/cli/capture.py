@@ -1,0 +1,112 @@
+"""`subnetscope capture`: capture a model's layer representations into a store folder."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def register(sub) -> None:
+    parser = sub.add_parser(
+        "capture",
+        help="capture every layer's representation of a model into a store folder",
+        description="Run MODEL on INPUTS with forward hooks and stream each layer's representation "
+        "(n_samples, n_features) into the store folder OUT (safetensors shards + manifest.json), "
+        "which `subnetscope pairwise OUT` reads. MODEL is a Hugging Face model folder (config.json), "
+        "a torch.save'd nn.Module, or a .pt dict {'class': 'pkg.module:Class', 'config': {...}, "
+        "'state_dict': {...}} (pickles run code: load only files you trust). INPUTS is a .pt tensor "
+        "or dict of tensors, an .npy array, an .npz (one array, or input_ids/attention_mask), or a "
+        ".txt file with one text per line (needs a tokenizer in the HF model folder).",
+    )
+    parser.add_argument("model", type=Path, help="HF model folder, .pt module or .pt class/config/state_dict dict")
+    parser.add_argument("inputs", type=Path, help="INPUTS.pt | .npy | .npz | .txt")
+    parser.add_argument("--layers", required=True,
+                        help="preset (transformer, hf-blocks, hf-all, resnet9) or comma-separated module names")
+    parser.add_argument("--out", required=True, type=Path, help="store folder to write")
+    parser.add_argument("--pooling", default="flatten", choices=("flatten", "cls", "last", "mean"),
+                        help="token pooling (default: flatten)")
+    parser.add_argument("--batch-size", type=int, default=256, help="samples per forward pass (default: 256)")
+    parser.add_argument("--samples", type=int, default=None, metavar="N",
+                        help="capture N inputs drawn with --seed (default: all)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the input subsample (default: 0)")
+    parser.add_argument("--max-length", type=int, default=128, help="tokenizer max length (default: 128)")
+    parser.add_argument("--device", default=None, help="torch device, e.g. cuda (default: the model's)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..capture import capture
+
+    model, tokenizer = load_model(args.model)
+    inputs = load_inputs(args.inputs)
+    if isinstance(inputs, list) and tokenizer is None:
+        raise ValueError(f"inputs {str(args.inputs)!r} are texts, but model {str(args.model)!r} has no tokenizer files")
+    layers: Any = args.layers if args.layers in ("transformer", "hf-blocks", "hf-all", "resnet9") else [
+        name.strip() for name in args.layers.split(",") if name.strip()]
+    reps = capture(model, inputs, layers, pooling=args.pooling, batch_size=args.batch_size,
+                   n_samples=args.samples, seed=args.seed, device=args.device, store=args.out,
+                   tokenizer=tokenizer, max_length=args.max_length)
+    print(f"{len(reps)} layers x {reps.n_samples} samples -> {args.out}")
+    return 0
+
+
+def load_model(path: Path) -> tuple[Any, Any]:
+    """A model (and tokenizer, for an HF folder with tokenizer files) from ``path``."""
+    import torch
+
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise FileNotFoundError(f"model folder {str(path)!r} has no config.json (not a Hugging Face model)")
+        from transformers import AutoModel, AutoTokenizer
+
+        model = AutoModel.from_pretrained(str(path), attn_implementation="eager")
+        has_tokenizer = any((path / f).is_file() for f in ("tokenizer.json", "vocab.txt", "tokenizer_config.json"))
+        return model, AutoTokenizer.from_pretrained(str(path)) if has_tokenizer else None
+    if not path.is_file():
+        raise FileNotFoundError(f"model {str(path)!r} does not exist")
+    obj = torch.load(path, map_location="cpu", weights_only=False)
+    if isinstance(obj, torch.nn.Module):
+        return obj, None
+    if isinstance(obj, dict) and {"class", "state_dict"} <= set(obj):
+        module_name, _, class_name = str(obj["class"]).partition(":")
+        try:
+            cls = getattr(importlib.import_module(module_name), class_name)
+        except (ImportError, AttributeError) as exc:
+            raise ValueError(f"model {str(path)!r} names the class {obj['class']!r}, which cannot be imported: {exc}") from exc
+        model = cls(**obj.get("config", {}))
+        model.load_state_dict(obj["state_dict"])
+        return model, None
+    raise ValueError(
+        f"model {str(path)!r} holds {type(obj).__name__}; expected an nn.Module or a dict with "
+        "'class' ('pkg.module:Class'), 'config' and 'state_dict'"
+    )
+
+
+def load_inputs(path: Path) -> Any:
+    """Inputs from .pt, .npy, .npz or .txt (one text per line)."""
+    import torch
+
+    if not path.is_file():
+        raise FileNotFoundError(f"inputs {str(path)!r} do not exist")
+    suffix = path.suffix.lower()
+    if suffix == ".txt":
+        texts = [line.rstrip("\n") for line in path.read_text().splitlines() if line.strip()]
+        if not texts:
+            raise ValueError(f"inputs {str(path)!r} hold no text lines")
+        return texts
+    if suffix == ".npy":
+        return torch.as_tensor(np.load(path, allow_pickle=False))
+    if suffix == ".npz":
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {k: torch.as_tensor(archive[k]) for k in archive.files}
+        return next(iter(arrays.values())) if len(arrays) == 1 else arrays
+    if suffix in (".pt", ".pth"):
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+        if isinstance(obj, (torch.Tensor, dict)):
+            return obj
+        raise ValueError(f"inputs {str(path)!r} hold {type(obj).__name__}; expected a tensor or a dict of tensors")
+    raise ValueError(f"inputs {str(path)!r}: unknown extension {suffix!r}; use .pt, .npy, .npz or .txt")
