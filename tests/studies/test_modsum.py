@@ -144,6 +144,7 @@ def test_target_table_lists_ties():
 
 
 # --- pipeline -----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_pipeline_end_to_end_writes_the_run_folder(tmp_path):
     from subnetscope.cli import main
 
