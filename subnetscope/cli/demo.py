@@ -7,6 +7,9 @@ from pathlib import Path
 
 from .study_modsum import DEFAULT_SAMPLES, add_arguments
 
+# the cold demo must stay within ~15 minutes on 2 cores: training is capped (see docs/results/modsum.md)
+DEMO_EPOCHS = 300
+
 
 def register(sub) -> None:
     parser = sub.add_parser(
@@ -18,7 +21,7 @@ def register(sub) -> None:
         "with figures and report written. `subnetscope study modsum` has every option.")
     parser.add_argument("--out", type=Path, default=Path("runs/demo"), help="run folder (default: runs/demo)")
     parser.add_argument("--model", default="L", choices=("0", "E", "L"), help="which model (default: L)")
-    add_arguments(parser, samples=DEFAULT_SAMPLES)
+    add_arguments(parser, samples=DEFAULT_SAMPLES, epochs=DEMO_EPOCHS)
     parser.set_defaults(func=run)
 
 

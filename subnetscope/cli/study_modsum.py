@@ -8,14 +8,18 @@ from pathlib import Path
 DEFAULT_SAMPLES = 200
 
 
-def add_arguments(parser: argparse.ArgumentParser, *, samples: int = DEFAULT_SAMPLES) -> None:
+def add_arguments(parser: argparse.ArgumentParser, *, samples: int = DEFAULT_SAMPLES,
+                  epochs: int | None = None) -> None:
     """Arguments shared by `study modsum` and `demo`."""
     parser.add_argument("--samples", type=int, default=samples,
                         help=f"inputs compared by GW (default: {samples}; the paper used 1000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split, training and sampling")
-    parser.add_argument("--epochs", type=int, default=None, help="most epochs per training stage")
+    parser.add_argument("--epochs", type=int, default=epochs,
+                        help="most epochs per training stage (default: %s)" % (epochs or "3000"))
     parser.add_argument("--lr", type=float, default=None, help="AdamW learning rate")
     parser.add_argument("--weight-decay", type=float, default=None, help="AdamW weight decay")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="minibatch size (default: full batch, as in the paper)")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="checkpoint folder (default: OUT/checkpoints)")
     parser.add_argument("--probes", default="linear,mlp",
@@ -51,7 +55,8 @@ def run_args(args: argparse.Namespace, model: str) -> dict:
     from ..studies.modsum import TrainConfig, run_modsum
 
     config = TrainConfig(seed=args.seed)
-    for field, value in (("max_epochs", args.epochs), ("lr", args.lr), ("weight_decay", args.weight_decay)):
+    for field, value in (("max_epochs", args.epochs), ("lr", args.lr), ("weight_decay", args.weight_decay),
+                         ("batch_size", args.batch_size)):
         if value is not None:
             config = replace(config, **{field: value})
     probes = tuple(p for p in args.probes.split(",") if p and p != "none")

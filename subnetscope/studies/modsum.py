@@ -181,6 +181,7 @@ class TrainConfig:
     d_head: int = 32
     d_mlp: int = 512
     betas: tuple = (0.9, 0.98)
+    batch_size: int | None = None
 
     def key(self, kind: str, data: ModSumData) -> str:
         """A short hash of everything that shapes the trained weights."""
@@ -304,13 +305,14 @@ def train_modsum_model(kind: ModelKind, data: ModSumData, config: TrainConfig = 
         start, streak, epoch = time.perf_counter(), 0, 0
         model.train()
         for epoch in range(1, config.max_epochs + 1):
-            perm = train[torch.randperm(len(train))]  # shuffled, one batch (paper App. B)
-            logits = read(model.residual(tokens[perm], depth))
-            loss = sum(nn.functional.cross_entropy(lg, targets[t][perm])
-                       for lg, (_, t) in zip(logits, spec["outputs"]))
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            optimiser.step()
+            perm = train[torch.randperm(len(train))]  # shuffled; one batch by default (paper App. B)
+            for batch in perm.split(config.batch_size or len(perm)):
+                logits = read(model.residual(tokens[batch], depth))
+                loss = sum(nn.functional.cross_entropy(lg, targets[t][batch])
+                           for lg, (_, t) in zip(logits, spec["outputs"]))
+                optimiser.zero_grad(set_to_none=True)
+                loss.backward()
+                optimiser.step()
             val_loss, val_acc = evaluate(val)
             streak = streak + 1 if val_acc == 1.0 else 0
             if bar is not None:
@@ -572,6 +574,10 @@ def run_modsum(
     for stage in trained.stages:
         log(f"Model {model} {stage['stage']}: {stage['epochs']} epochs, {stage['seconds']} s, "
             f"validation accuracy {stage['val_accuracy']:.4f}" + (" (cached)" if trained.from_cache else ""))
+        if not stage["reached_100"]:
+            log(f"WARNING: Model {model} {stage['stage']} stopped after {stage['epochs']} epochs without 100% "
+                "validation accuracy (the paper trained 26,000 epochs); the analyses below describe a "
+                "network that has not generalised. Raise --epochs (and see docs/results/modsum.md).")
 
     rng = np.random.default_rng(seed)
     rows = rng.permutation(len(data.tokens))[: max(samples, probe_samples if probes else 0)]

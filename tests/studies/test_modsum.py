@@ -97,6 +97,18 @@ def test_model_0_and_E_train_every_parameter(kind, task, blocks):
     assert any(k.startswith("embed_a") for k in changed) and any(k.startswith(f"blocks.{blocks - 1}") for k in changed)
 
 
+def test_minibatch_mode_takes_one_step_per_batch(monkeypatch):
+    data = M.modsum_data("mod", p=11)           # 121 pairs, 97 for training
+    steps = []
+    original = torch.optim.AdamW.step
+    monkeypatch.setattr(torch.optim.AdamW, "step", lambda self, *a, **k: (steps.append(1), original(self, *a, **k))[1])
+    M.train_modsum_model("0", data, M.TrainConfig(**{**TINY.__dict__, "batch_size": 40}), progress=False)
+    assert len(steps) == TINY.max_epochs * 3      # ceil(97 / 40) = 3 batches per epoch
+    steps.clear()
+    M.train_modsum_model("0", data, TINY, progress=False)
+    assert len(steps) == TINY.max_epochs          # full batch: one step per epoch
+
+
 def test_wrong_data_for_model_is_refused():
     with pytest.raises(ValueError, match="Model 0 is trained on f_mod"):
         M.train_modsum_model("0", M.modsum_data("mod3"), TINY, progress=False)
@@ -145,13 +157,15 @@ def test_target_table_lists_ties():
 
 # --- pipeline -----------------------------------------------------------------------------
 @pytest.mark.slow
-def test_pipeline_end_to_end_writes_the_run_folder(tmp_path):
+def test_pipeline_end_to_end_writes_the_run_folder(tmp_path, capsys):
     from subnetscope.cli import main
 
     out = tmp_path / "run"
     rc = main(["study", "modsum", "--model", "0", "--out", str(out), "--samples", "12", "--epochs", "2",
                "--probes", "linear", "--probe-samples", "60", "--quiet", "--no-report"])
     assert rc == 0
+    printed = capsys.readouterr().out
+    assert "without 100% validation accuracy" in printed and "Sub-networks of Model 0" in printed
     from subnetscope.runs import RunFolder
 
     run = RunFolder(out)
