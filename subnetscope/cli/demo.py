@@ -21,7 +21,7 @@ def register(sub) -> None:
         "with figures and report written. `subnetscope study modsum` has every option.")
     parser.add_argument("--out", type=Path, default=Path("runs/demo"), help="run folder (default: runs/demo)")
     parser.add_argument("--model", default="L", choices=("0", "E", "L"), help="which model (default: L)")
-    add_arguments(parser, samples=DEFAULT_SAMPLES, epochs=DEMO_EPOCHS)
+    add_arguments(parser, samples=DEFAULT_SAMPLES, epochs=DEMO_EPOCHS, probes="linear", probe_samples=500)
     parser.set_defaults(func=run)
 
 

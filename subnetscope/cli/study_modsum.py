@@ -9,7 +9,7 @@ DEFAULT_SAMPLES = 200
 
 
 def add_arguments(parser: argparse.ArgumentParser, *, samples: int = DEFAULT_SAMPLES,
-                  epochs: int | None = None) -> None:
+                  epochs: int | None = None, probes: str = "linear,mlp", probe_samples: int = 1000) -> None:
     """Arguments shared by `study modsum` and `demo`."""
     parser.add_argument("--samples", type=int, default=samples,
                         help=f"inputs compared by GW (default: {samples}; the paper used 1000)")
@@ -22,9 +22,10 @@ def add_arguments(parser: argparse.ArgumentParser, *, samples: int = DEFAULT_SAM
                         help="minibatch size (default: full batch, as in the paper)")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="checkpoint folder (default: OUT/checkpoints)")
-    parser.add_argument("--probes", default="linear,mlp",
-                        help="probe kinds, comma separated, or 'none' (default: linear,mlp)")
-    parser.add_argument("--probe-samples", type=int, default=1000, help="inputs used by the probes")
+    parser.add_argument("--probes", default=probes,
+                        help=f"probe kinds, comma separated, or 'none' (default: {probes})")
+    parser.add_argument("--probe-samples", type=int, default=probe_samples,
+                        help=f"inputs used by the probes (default: {probe_samples})")
     parser.add_argument("--embedding", default="value", choices=("value", "onehot", "circular"),
                         help="how a target becomes a representation for GW")
     parser.add_argument("--baselines", default="",

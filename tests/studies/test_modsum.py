@@ -162,7 +162,8 @@ def test_pipeline_end_to_end_writes_the_run_folder(tmp_path, capsys):
 
     out = tmp_path / "run"
     rc = main(["study", "modsum", "--model", "0", "--out", str(out), "--samples", "12", "--epochs", "2",
-               "--probes", "linear", "--probe-samples", "60", "--quiet", "--no-report"])
+               "--probes", "linear", "--probe-samples", "60", "--quiet", "--no-report",
+               "--compare-starts", "4"])
     assert rc == 0
     printed = capsys.readouterr().out
     assert "without 100% validation accuracy" in printed and "Sub-networks of Model 0" in printed
@@ -177,5 +178,9 @@ def test_pipeline_end_to_end_writes_the_run_folder(tmp_path, capsys):
     meta = run.read_meta()
     assert meta["study"] == "modsum" and meta["summary"]["training"]["stages"][0]["epochs"] == 2
     assert list(run.checkpoints.glob("model0-*.pt"))
+    starts = meta["summary"]["starts"]   # our multi-start GW is never above POT's default start
+    assert starts["pairs"] == 6 and starts["ours_lower"] + starts["equal"] == 6
+    pot = run.load_distances("gw_pot_start")
+    assert np.all(pot.matrix >= d.subset(list(pot.names)).matrix - 1e-12)
     with pytest.raises(ValueError, match="samples"):
         M.run_modsum(out, model="0", samples=1)
