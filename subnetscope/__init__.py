@@ -41,6 +41,9 @@ _EXPORTS = {
     "ProbeResult": "subnetscope.analysis.probes",
     "probe": "subnetscope.analysis.probes",
     "write_report": "subnetscope.report.html",
+    "run_modsum": "subnetscope.studies.modsum",
+    "modsum_data": "subnetscope.studies.modsum",
+    "train_modsum_model": "subnetscope.studies.modsum",
     "render_report": "subnetscope.report.html",
 }
 
