@@ -12,6 +12,7 @@ from .profiles import distance_to_previous, plot_distance_to_previous
 from .training import mean_distance, plot_checkpoint_matrices, plot_training_curves
 from .transport import plot_transport_plan
 __all__ = [
+    "plot_layer_changes",
     "plot_distances", "plot_distances_grid", "plot_cross_distances", "save_figure", "boundaries_of",
     "distance_to_previous", "plot_distance_to_previous",
     "IntraHistograms", "intra_histograms", "kl_divergence", "plot_intra_histograms",

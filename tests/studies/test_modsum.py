@@ -1,0 +1,186 @@
+"""The modular-sum study: data, the three training modes, capture and the pipeline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from subnetscope.studies import modsum as M
+
+TINY = M.TrainConfig(d_model=16, n_heads=4, d_head=4, d_mlp=32, max_epochs=3, patience=2, lr=1e-2)
+
+
+# --- data ------------------------------------------------------------------------------
+def test_f_mod_and_f_mod3_values_by_hand():
+    assert M.f_mod(58, 3) == 2
+    assert M.f_mod(np.array([1, 30]), np.array([2, 30])).tolist() == [3, 1]
+    out = M.f_mod3(np.array([50]), np.array([40]))
+    c1 = (50 + 40) % 59            # 31
+    c2 = (c1 + 40) % 31            # 9
+    assert (out["c1"][0], out["c2"][0], out["c"][0]) == (c1, c2, (c2 + 40) % 17)
+
+
+def test_dataset_covers_every_pair_with_an_80_20_split():
+    data = M.modsum_data("mod3")
+    assert data.tokens.shape == (59 * 59, 2)
+    assert len({tuple(t) for t in data.tokens}) == 59 * 59
+    assert len(data.train) == round(0.8 * 3481) and len(data.val) == 3481 - len(data.train)
+    assert len(np.intersect1d(data.train, data.val)) == 0
+    a, b = data.tokens.T
+    np.testing.assert_array_equal(data.targets["c"], ((((a + b) % 59) + b) % 31 + b) % 17)
+    assert data.n_classes == {"c1": 59, "c2": 31, "c": 17, "a": 59, "b": 59}
+    mod = M.modsum_data("mod", p=7)
+    np.testing.assert_array_equal(mod.targets["c"], (mod.tokens[:, 0] + mod.tokens[:, 1]) % 7)
+
+
+def test_split_depends_on_seed_only():
+    a, b, c = M.modsum_data("mod", seed=1), M.modsum_data("mod", seed=1), M.modsum_data("mod", seed=2)
+    np.testing.assert_array_equal(a.train, b.train)
+    assert not np.array_equal(a.train, c.train)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"task": "mod4"}, "task"), ({"train_fraction": 1.0}, "train_fraction"),
+    ({"moduli": (59, 31)}, "moduli"), ({"task": "mod", "p": 1}, "`p`")])
+def test_dataset_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        M.modsum_data(**kwargs)
+
+
+# --- training ----------------------------------------------------------------------------
+def test_model_L_freezes_earlier_blocks(monkeypatch):
+    data = M.modsum_data("mod3")
+    snapshots = []
+    original = torch.optim.AdamW
+
+    def spy(params, **kw):  # record the weights at the start of every stage
+        snapshots.append({k: v.clone() for k, v in model_ref[0].state_dict().items()} if model_ref else None)
+        return original(params, **kw)
+
+    model_ref = []
+    real_new = M._new_model
+
+    def new_model(*a, **k):
+        model_ref.append(real_new(*a, **k))
+        return model_ref[0]
+
+    monkeypatch.setattr(M, "_new_model", new_model)
+    monkeypatch.setattr(torch.optim, "AdamW", spy)
+    result = M.train_modsum_model("L", data, TINY, progress=False)
+    final = result.model.state_dict()
+    assert len(result.stages) == 3
+    start2, start3 = snapshots[1], snapshots[2]
+    frozen_after_1 = [k for k in final if k.startswith(("embed_", "blocks.0."))]
+    frozen_after_2 = frozen_after_1 + [k for k in final if k.startswith("blocks.1.")]
+    for k in frozen_after_1:
+        assert torch.equal(start2[k], final[k]), k
+    for k in frozen_after_2:
+        assert torch.equal(start3[k], final[k]), k
+    # and the trained parts did change
+    assert not torch.equal(start2["blocks.1.mlp.W_in.weight"], final["blocks.1.mlp.W_in.weight"])
+    assert not torch.equal(start3["blocks.2.mlp.W_in.weight"], final["blocks.2.mlp.W_in.weight"])
+    assert not torch.equal(start3["unembed.weight"], final["unembed.weight"])
+    assert all(not p.requires_grad for p in result.model.parameters())
+
+
+@pytest.mark.parametrize("kind, task, blocks", [("0", "mod", 1), ("E", "mod3", 3)])
+def test_model_0_and_E_train_every_parameter(kind, task, blocks):
+    data = M.modsum_data(task)
+    torch.manual_seed(0)
+    before = M._new_model(kind, data, TINY).state_dict()
+    result = M.train_modsum_model(kind, data, TINY, progress=False)
+    assert len(result.model.blocks) == blocks and len(result.stages) == 1
+    assert result.stages[0]["epochs"] == TINY.max_epochs
+    after = result.model.state_dict()
+    changed = [k for k in after if not torch.equal(before[k], after[k])]
+    assert any(k.startswith("embed_a") for k in changed) and any(k.startswith(f"blocks.{blocks - 1}") for k in changed)
+
+
+def test_minibatch_mode_takes_one_step_per_batch(monkeypatch):
+    data = M.modsum_data("mod", p=11)           # 121 pairs, 97 for training
+    steps = []
+    original = torch.optim.AdamW.step
+    monkeypatch.setattr(torch.optim.AdamW, "step", lambda self, *a, **k: (steps.append(1), original(self, *a, **k))[1])
+    M.train_modsum_model("0", data, M.TrainConfig(**{**TINY.__dict__, "batch_size": 40}), progress=False)
+    assert len(steps) == TINY.max_epochs * 3      # ceil(97 / 40) = 3 batches per epoch
+    steps.clear()
+    M.train_modsum_model("0", data, TINY, progress=False)
+    assert len(steps) == TINY.max_epochs          # full batch: one step per epoch
+
+
+def test_wrong_data_for_model_is_refused():
+    with pytest.raises(ValueError, match="Model 0 is trained on f_mod"):
+        M.train_modsum_model("0", M.modsum_data("mod3"), TINY, progress=False)
+    with pytest.raises(ValueError, match="kind"):
+        M.train_modsum_model("X", M.modsum_data("mod3"), TINY, progress=False)
+
+
+def test_checkpoint_is_reused(tmp_path):
+    data = M.modsum_data("mod", p=11)
+    first = M.load_or_train("0", data, TINY, cache_dir=tmp_path, progress=False)
+    second = M.load_or_train("0", data, TINY, cache_dir=tmp_path, progress=False)
+    assert not first.from_cache and second.from_cache
+    assert second.stages == first.stages
+    for k, v in first.model.state_dict().items():
+        assert torch.equal(v, second.model.state_dict()[k])
+    other = M.load_or_train("0", data, M.TrainConfig(**{**TINY.__dict__, "lr": 5e-3}), cache_dir=tmp_path,
+                            progress=False)
+    assert not other.from_cache
+
+
+# --- capture ------------------------------------------------------------------------------
+def test_capture_names_shapes_and_values():
+    data = M.modsum_data("mod3")
+    model = M._new_model("E", data, TINY).eval()
+    tokens = data.tokens[:7]
+    reps = M.capture_modsum(model, tokens, batch_size=3)
+    assert list(reps) == M.representation_names(3) and len(reps) == 93
+    names = M.representation_names(1)
+    assert names.index("block1.head1.attn_pre") == 13 and names.index("block1.head1.attn") == 17
+    assert reps["block1.resid_pre"].shape == (7, 32) and reps["block2.head3.k"].shape == (7, 8)
+    assert reps["block1.head2.attn"].shape == (7, 4) and reps["block3.post"].shape == (7, 64)
+    with torch.no_grad():
+        t = torch.as_tensor(tokens)
+        np.testing.assert_allclose(reps["block2.resid_post"], model.residual(t, 2).reshape(7, -1).double(),
+                                   atol=1e-5)
+        np.testing.assert_allclose(reps["block1.resid_pre"], model.embed(t).reshape(7, -1).double())
+    # attention rows sum to one for each head and query position
+    np.testing.assert_allclose(reps["block1.head4.attn"].reshape(7, 2, 2).sum(-1), 1, rtol=1e-6)
+    assert M.paper_name("block2.resid_post") == "Resid-Post2"
+
+
+def test_target_table_lists_ties():
+    rows = M.target_table({"c1": {"block1.resid_post": 0.02, "block1.post": 0.021, "block2.pre": 0.5}})
+    assert rows == [["c1", "Resid-Post1, Post1", 0.02, 2]]
+
+
+# --- pipeline -----------------------------------------------------------------------------
+@pytest.mark.slow
+def test_pipeline_end_to_end_writes_the_run_folder(tmp_path, capsys):
+    from subnetscope.cli import main
+
+    out = tmp_path / "run"
+    rc = main(["study", "modsum", "--model", "0", "--out", str(out), "--samples", "12", "--epochs", "2",
+               "--probes", "linear", "--probe-samples", "60", "--quiet", "--no-report",
+               "--compare-starts", "4"])
+    assert rc == 0
+    printed = capsys.readouterr().out
+    assert "without 100% validation accuracy" in printed and "Sub-networks of Model 0" in printed
+    from subnetscope.runs import RunFolder
+
+    run = RunFolder(out)
+    d = run.load_distances("gw")
+    assert len(d.names) == 31 and np.allclose(d.matrix, d.matrix.T)
+    assert set(run.load_tables()) == {"table1_gw_targets", "table4_probes"}
+    assert "gw" in run.load_subnetworks()
+    assert {p.name for p, _ in run.figures()} >= {"gw_heatmap.png", "gw_to_targets.png"}
+    meta = run.read_meta()
+    assert meta["study"] == "modsum" and meta["summary"]["training"]["stages"][0]["epochs"] == 2
+    assert list(run.checkpoints.glob("model0-*.pt"))
+    starts = meta["summary"]["starts"]   # our multi-start GW is never above POT's default start
+    assert starts["pairs"] == 6 and starts["ours_lower"] + starts["equal"] == 6
+    pot = run.load_distances("gw_pot_start")
+    assert np.all(pot.matrix >= d.subset(list(pot.names)).matrix - 1e-12)
+    with pytest.raises(ValueError, match="samples"):
+        M.run_modsum(out, model="0", samples=1)
