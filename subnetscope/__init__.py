@@ -31,6 +31,15 @@ _EXPORTS = {
     "pairwise": "subnetscope.engine.pairwise",
     "LayerDistances": "subnetscope.engine.layer_distances",
     "RunFolder": "subnetscope.runs",
+    "Subnetworks": "subnetscope.analysis.subnetworks",
+    "find_subnetworks": "subnetscope.analysis.subnetworks",
+    "bootstrap_subnetworks": "subnetscope.analysis.stability",
+    "LayerChanges": "subnetscope.analysis.boundaries",
+    "layer_changes": "subnetscope.analysis.boundaries",
+    "TargetDistances": "subnetscope.analysis.targets",
+    "to_target": "subnetscope.analysis.targets",
+    "ProbeResult": "subnetscope.analysis.probes",
+    "probe": "subnetscope.analysis.probes",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
