@@ -40,6 +40,8 @@ _EXPORTS = {
     "to_target": "subnetscope.analysis.targets",
     "ProbeResult": "subnetscope.analysis.probes",
     "probe": "subnetscope.analysis.probes",
+    "write_report": "subnetscope.report.html",
+    "render_report": "subnetscope.report.html",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -12,7 +12,7 @@ import sys
 
 from .. import __version__
 
-COMMANDS = ("pairwise", "measures", "study", "demo", "subnetworks")
+COMMANDS = ("pairwise", "measures", "study", "demo", "subnetworks", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:

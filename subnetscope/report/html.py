@@ -1,0 +1,282 @@
+"""One self-contained HTML file per run folder: the answer first, then the evidence.
+
+Order of the page: the sub-networks found (layer ranges with support), interactive heatmaps of
+every distance matrix (hover: layer names and value), the distance to the previous layer, the
+run's figures with captions, its tables, the options used, timings, versions and the exact
+command to reproduce. Figures are base64-embedded PNGs and the only script is inline, so the
+file opens offline and can be mailed or archived as is.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from ._assets import CSS, JS
+
+__all__ = ["render_report", "write_report"]
+
+_esc = html.escape
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_fmt(v) for v in value)
+    if isinstance(value, Mapping):
+        return json.dumps(value, default=str)
+    return str(value)
+
+
+def _table(columns, rows, note: str = "") -> str:
+    head = "".join(f"<th>{_esc(str(c))}</th>" for c in columns)
+    body = []
+    for row in rows:
+        cells = "".join(
+            f'<td class="num">{_esc(_fmt(v))}</td>' if isinstance(v, (int, float)) and not isinstance(v, bool)
+            else f"<td>{_esc(_fmt(v))}</td>" for v in row
+        )
+        body.append(f"<tr>{cells}</tr>")
+    note_html = f'<p class="hint">{_esc(note)}</p>' if note else ""
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note_html}"
+
+
+def _kv_table(mapping: Mapping[str, Any], key: str = "option", value: str = "value") -> str:
+    if not mapping:
+        return '<p class="empty">none recorded</p>'
+    return _table([key, value], [[k, _fmt(v)] for k, v in mapping.items()])
+
+
+def _png_data_uri(data: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def _json_script(element_id: str, data: Any) -> str:
+    text = json.dumps(data, separators=(",", ":"), default=float).replace("</", "<\\/")
+    return f'<script type="application/json" id="{_esc(element_id)}">{text}</script>'
+
+
+def _palette(cmap: str = "viridis", n: int = 17) -> list[list[int]]:
+    from matplotlib import colormaps
+
+    colours = colormaps[cmap](np.linspace(0.0, 1.0, n))[:, :3]
+    return np.round(colours * 255).astype(int).tolist()
+
+
+# --- sections -------------------------------------------------------------------------------
+def _answer(subnetworks: Mapping[str, Mapping]) -> str:
+    if not subnetworks:
+        return ('<div class="answer"><p class="empty">No sub-networks in this run folder '
+                "(subnetworks/ is empty): only the distances below were computed.</p></div>")
+    parts = []
+    for label, rec in subnetworks.items():
+        ranges = rec.get("ranges") or []
+        described = "; ".join(
+            f"{r.get('first')} – {r.get('last')}" + (f" (support {r['support']:.2f})"
+                                                   if isinstance(r.get("support"), (int, float)) else "")
+            for r in ranges
+        )
+        selection = rec.get("selection") or {}
+        chosen = selection.get("chosen")
+        how = f"{rec.get('method', '?')} on {rec.get('measure', label)}"
+        if selection.get("criterion"):
+            how += f", number of groups chosen by {selection['criterion']}"
+        if rec.get("n_bootstrap"):
+            how += f", support from {rec['n_bootstrap']} bootstrap resamples"
+        rows = [[r.get("group"), r.get("first"), r.get("last"),
+                 f"{r.get('start')}–{(r.get('stop') or 0) - 1}" if r.get("stop") is not None else "—",
+                 r.get("size"), r.get("support")] for r in ranges]
+        parts.append(
+            f'<h3 id="subnetworks-{_esc(label)}">{_esc(label)}: {rec.get("n_groups", len(ranges))} '
+            f"sub-networks</h3><p><strong>{_esc(described) or 'no ranges recorded'}</strong></p>"
+            f'<p class="hint">{_esc(how)}'
+            + (f"; scores {_esc(_fmt(selection.get('scores')))} (chosen: {_esc(_fmt(chosen))})"
+               if selection.get("scores") else "") + "</p>"
+            + _table(["group", "first layer", "last layer", "indices", "layers", "support"], rows,
+                     "support: fraction of bootstrap resamples that reproduce the group (— when not measured)")
+        )
+    return '<div class="answer">' + "".join(parts) + "</div>"
+
+
+def _heatmaps(run, subnetworks: Mapping[str, Mapping]) -> tuple[str, dict]:
+    labels = run.distance_labels()
+    if not labels:
+        return '<p class="empty">No distance matrices in distances/.</p>', {}
+    palette = _palette()
+    loaded, panels, parts = {}, [], ['<p class="hint">Dark = similar, bright = different; hover a cell for the two '
+                         "layers and their distance. White lines: sub-network boundaries.</p>"]
+    for k, label in enumerate(labels):
+        d = run.load_distances(label)
+        loaded[label] = d
+        rec = subnetworks.get(label)
+        bounds = [int(b) for b in rec.get("boundaries", [])] if rec and list(rec.get("names", d.names)) == list(d.names) else []
+        source = f"matrix-{k}"
+        n = f", n = {d.n_samples}" if d.n_samples else ""
+        panels.append(
+            f'<div class="panel"><h3>{_esc(label)} ({_esc(d.measure)}, {len(d)} layers{n})</h3>'
+            + _json_script(source, {"names": list(d.names), "matrix": d.matrix.tolist(),
+                                    "boundaries": bounds, "palette": palette, "measure": d.measure})
+            + f'<div class="heatmap-wrap"><canvas class="heatmap" data-source="{source}" '
+              f'aria-label="{_esc(label)} heatmap"></canvas><div class="tip"></div></div>'
+            + f'<p class="hint">{d.matrix.min():.4g} (dark) to {d.matrix.max():.4g} (bright); '
+              f"sub-network boundaries drawn: {len(bounds)}</p></div>"
+        )
+    return "".join(parts) + '<div class="heatmaps">' + "".join(panels) + "</div>", loaded
+
+
+def _profile_figure(loaded: Mapping[str, Any], subnetworks: Mapping[str, Mapping]) -> str:
+    """Distance to the previous layer, one line per matrix over the most common layer list."""
+    from ..plots import plot_distance_to_previous
+    from ..plots._common import pyplot
+
+    groups: dict[tuple, dict] = {}
+    for label, d in loaded.items():
+        if len(d) >= 3:
+            groups.setdefault(tuple(d.names), {})[label] = d
+    if not groups:
+        return ""
+    names, members = max(groups.items(), key=lambda item: len(item[1]))
+    bounds = next((rec.get("boundaries", []) for label, rec in subnetworks.items()
+                   if label in members and list(rec.get("names", names)) == list(names)), [])
+    ax = plot_distance_to_previous(members, boundaries=bounds)
+    buffer = io.BytesIO()
+    ax.figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    pyplot().close(ax.figure)
+    caption = ("Distance from each layer to the previous one, each measure divided by its largest "
+               "value; peaks mark where the representation changes most" +
+               ("; dashed lines: sub-network boundaries." if bounds else "."))
+    return (f'<figure><img alt="distance to previous layer" src="{_png_data_uri(buffer.getvalue())}">'
+            f"<figcaption>{_esc(caption)}</figcaption></figure>")
+
+
+def _figures(run) -> str:
+    items = run.figures()
+    if not items:
+        return '<p class="empty">No figures in figures/.</p>'
+    parts = []
+    for png, caption in items:
+        parts.append(
+            f'<figure id="figure-{_esc(png.stem)}"><img alt="{_esc(png.stem)}" '
+            f'src="{_png_data_uri(png.read_bytes())}"><figcaption><strong>{_esc(png.stem)}</strong>'
+            f"{': ' + _esc(caption) if caption else ''}</figcaption></figure>"
+        )
+    return "".join(parts)
+
+
+def _tables(run) -> str:
+    tables = run.load_tables()
+    if not tables:
+        return '<p class="empty">No tables in tables/.</p>'
+    return "".join(
+        f"<h3>{_esc(t.get('title') or name)}</h3>" + _table(t.get("columns", []), t.get("rows", []), t.get("note", ""))
+        for name, t in tables.items()
+    )
+
+
+def _options(meta: Mapping, loaded: Mapping[str, Any]) -> str:
+    parts = [_kv_table(meta.get("options") or {})]
+    if loaded:
+        rows = [[label, d.measure, d.n_samples, d.seed, _fmt(d.options)] for label, d in loaded.items()]
+        parts.append("<h3>per distance matrix</h3>" + _table(["matrix", "measure", "samples", "seed", "options"], rows))
+    return "".join(parts)
+
+
+def _timings(meta: Mapping, loaded: Mapping[str, Any]) -> str:
+    timings = dict(meta.get("timings") or {})
+    rows = [[k, f"{v:.3g} s" if isinstance(v, (int, float)) else _fmt(v)] for k, v in timings.items()]
+    for label, d in loaded.items():
+        for key in ("seconds", "time", "elapsed", "wall_seconds"):
+            if isinstance(d.info.get(key), (int, float)):
+                rows.append([f"distances/{label}", f"{d.info[key]:.3g} s"])
+                break
+    return _table(["step", "time"], rows) if rows else '<p class="empty">none recorded</p>'
+
+
+# --- the page -------------------------------------------------------------------------------
+_KNOWN = {"study", "command", "options", "versions", "timings", "summary", "created", "title"}
+
+
+def render_report(run_dir: str | Path) -> str:
+    """The HTML text of the report for a run folder (see :class:`subnetscope.runs.RunFolder`).
+
+    Raises
+    ------
+    FileNotFoundError
+        ``run_dir`` does not exist.
+    ValueError
+        ``run_dir`` holds neither run.json nor any distances or sub-networks.
+    """
+    from ..runs import RunFolder
+
+    path = Path(run_dir)
+    if not path.is_dir():
+        raise FileNotFoundError(f"run folder {str(path)!r} does not exist")
+    if not (path / "run.json").is_file() and not any(path.glob("distances/*.npz")) \
+            and not any(path.glob("subnetworks/*.json")):
+        raise ValueError(
+            f"{str(path)!r} is not a run folder: it has no run.json, distances/*.npz or "
+            "subnetworks/*.json (make one with `subnetscope demo` or a study)"
+        )
+    run = RunFolder(path)
+    meta = run.read_meta()
+    subnetworks = run.load_subnetworks()
+    heatmaps, loaded = _heatmaps(run, subnetworks)
+    study = meta.get("title") or meta.get("study") or path.name
+    summary = meta.get("summary")
+    extra = {k: v for k, v in meta.items() if k not in _KNOWN}
+    sections = [
+        ("answer", "Sub-networks found", _answer(subnetworks)
+         + (("<h3>summary</h3>" + _kv_table(summary, "quantity")) if isinstance(summary, Mapping) and summary
+            else (f"<p>{_esc(_fmt(summary))}</p>" if summary else ""))),
+        ("distances", "Layer × layer distances", heatmaps + _profile_figure(loaded, subnetworks)),
+        ("figures", "Figures", _figures(run)),
+        ("tables", "Tables", _tables(run)),
+        ("options", "Options used", _options(meta, loaded)),
+        ("timings", "Timings", _timings(meta, loaded)),
+        ("versions", "Versions", _kv_table(meta.get("versions") or {}, "package", "version")),
+        ("reproduce", "Reproduce", "<p>Run this from the folder the run was made in:</p>"
+         f"<pre>{_esc(meta.get('command') or 'not recorded (run.json has no command)')}</pre>"
+         + (f"<h3>other run details</h3><pre>{_esc(json.dumps(extra, indent=2, default=str))}</pre>" if extra else "")),
+    ]
+    nav = "".join(f'<a href="#{key}">{_esc(title)}</a>' for key, title, _ in sections)
+    body = "".join(f'<section id="{key}"><h2>{_esc(title)}</h2>{content}</section>' for key, title, content in sections)
+    created = f"created {meta['created']} · " if meta.get("created") else ""
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>subnetscope report: {_esc(str(study))}</title><style>{CSS}</style></head>"
+        f"<body><main><h1>subnetscope report: {_esc(str(study))}</h1>"
+        f'<p class="meta">{_esc(created)}run folder {_esc(str(path.resolve()))}</p><nav>{nav}</nav>'
+        f"{body}</main><script>{JS}</script></body></html>\n"
+    )
+
+
+def write_report(run_dir: str | Path, path: str | Path | None = None) -> Path:
+    """Write the report of ``run_dir`` to ``path`` (default ``run_dir/report.html``), atomically.
+
+    Examples
+    --------
+    >>> # subnetscope.write_report("runs/demo")  ->  PosixPath('runs/demo/report.html')
+    """
+    import os
+
+    from .._io import atomic_path
+
+    text = render_report(run_dir)
+    path = Path(run_dir) / "report.html" if path is None else Path(path)
+    umask = os.umask(0)
+    os.umask(umask)
+    with atomic_path(path, suffix=".html") as tmp:
+        tmp.write_text(text, encoding="utf-8")
+        # the temp file is private (0600); a report is meant to be shared like any file the user writes
+        os.chmod(tmp, 0o666 & ~umask)
+    return path
