@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .heatmap import _pyplot
+from ._common import pyplot as _pyplot
 
 
 def plot_layer_changes(changes: Any, ax=None, *, title: str | None = None, max_labels: int = 40):
