@@ -164,3 +164,10 @@ def test_boundary_block_is_the_first_block_of_the_last_group():
     names = tuple(f"block{i}" for i in range(1, 7))
     assert boundary_block(Subnetworks(names=names, labels=np.array([0, 0, 0, 0, 1, 1]), method="contiguous")) == 5
     assert boundary_block(Subnetworks(names=names, labels=np.zeros(6, int), method="contiguous")) is None
+
+
+def test_cli_reports_a_missing_data_file(capsys):
+    from subnetscope.cli import main
+
+    assert main(["study", "nlp", "unused_run", "--data", "nope.tsv", "--no-report"]) == 2
+    assert "`data` 'nope.tsv': no such file" in capsys.readouterr().err
