@@ -75,8 +75,7 @@ def find_groups(distances, n_groups: int | None = None, *, seed: int = 0) -> dic
     """Sub-networks of a layer × layer matrix.
 
     Uses :func:`subnetscope.analysis.find_subnetworks` (spectral) when the analysis package is
-    installed; otherwise spectral clustering of ``exp(-D² / 2σ²)`` (σ: median off-diagonal
-    distance) with the number of groups from the largest eigengap of the normalised Laplacian
+    installed; otherwise spectral clustering of the reverse matrix ``1 - D / max(D)`` with the number of groups from the largest eigengap of the normalised Laplacian
     (2 to 6 groups). Returns ``{"labels", "groups", "method"}``; labels are numbered in order of
     first appearance along the network.
     """
@@ -98,9 +97,10 @@ def find_groups(distances, n_groups: int | None = None, *, seed: int = 0) -> dic
 
 
 def _affinity(D: np.ndarray) -> np.ndarray:
-    off = D[~np.eye(len(D), dtype=bool)]
-    sigma = float(np.median(off)) if off.size and np.median(off) > 0 else 1.0
-    return np.exp(-(D ** 2) / (2 * sigma ** 2))
+    # The paper's "reverse" distance matrix: similar layers get values near 1, the farthest pair 0
+    # (a small floor keeps the graph connected for the eigensolver).
+    top = float(D.max())
+    return np.clip(1.0 - D / top, 1e-6, None) if top > 0 else np.ones_like(D)
 
 
 def _spectral_labels(D: np.ndarray, n_groups: int | None, seed: int) -> np.ndarray:

@@ -34,8 +34,8 @@ def plot_boundaries(changes: Mapping[str, Mapping[str, object]], example: Mappin
     from ...plots.heatmap import _pyplot
 
     plt = _pyplot()
-    fig = plt.figure(figsize=(18, 9))
-    grid = fig.add_gridspec(len(changes), 2, width_ratios=[1.25, 1])
+    fig = plt.figure(figsize=(18, 10))
+    grid = fig.add_gridspec(len(changes), 2, width_ratios=[1.25, 1], hspace=0.55)
     names = list(example)
     for row, (model, per_measure) in enumerate(changes.items()):
         ax = fig.add_subplot(grid[row, 0])
@@ -54,7 +54,7 @@ def plot_boundaries(changes: Mapping[str, Mapping[str, object]], example: Mappin
     for i, name in enumerate(names):
         ax = fig.add_subplot(sub[i // cols, i % cols])
         out = np.asarray(example[name])
-        image = out.mean(axis=0) if out.ndim == 3 else out.reshape(1, -1)
+        image = out.mean(axis=0) if out.ndim == 3 and out[0].size > 1 else out.reshape(1, -1)
         ax.imshow(image, cmap="magma", aspect="auto" if image.shape[0] == 1 else "equal", interpolation="nearest")
         ax.set_title(name, fontsize=7)
         ax.set_xticks([])
