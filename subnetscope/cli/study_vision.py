@@ -19,8 +19,10 @@ def register(studies) -> None:
     parser.add_argument("--pair-samples", type=int, default=500,
                         help="inputs every pair of layers is compared on (default 500)")
     parser.add_argument("--epochs", type=int, default=2, help="training epochs (default 2)")
-    parser.add_argument("--batch-size", type=int, default=64, help="training batch size (default 64)")
-    parser.add_argument("--lr", type=float, default=0.05, help="peak learning rate of the one-cycle schedule")
+    parser.add_argument("--batch-size", type=int, default=32, help="training batch size (default 32)")
+    parser.add_argument("--optimizer", choices=("adam", "sgd"), default="adam", help="AdamW (default) or SGD")
+    parser.add_argument("--lr", type=float, default=None,
+                        help="peak learning rate of the one-cycle schedule (default 2e-3 adam, 0.05 sgd)")
     parser.add_argument("--measures", nargs="+", default=None, metavar="NAME",
                         help="measures (default: every one that handles different widths)")
     parser.add_argument("--groups", type=int, default=None, help="number of sub-networks (default: eigengap)")
@@ -35,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
     from ..studies.vision import run_vision_study
 
     run_vision_study(args.out, data=args.data, samples=args.samples, pair_samples=args.pair_samples,
-                     epochs=args.epochs, batch_size=args.batch_size, max_lr=args.lr, measures=args.measures,
+                     epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
+                     max_lr=args.lr, measures=args.measures,
                      n_groups=args.groups, n_boot=args.boot, boot_samples=args.boot_samples, seed=args.seed,
                      report=not args.no_report)
     return 0

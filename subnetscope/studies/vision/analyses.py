@@ -75,9 +75,10 @@ def find_groups(distances, n_groups: int | None = None, *, seed: int = 0) -> dic
     """Sub-networks of a layer × layer matrix.
 
     Uses :func:`subnetscope.analysis.find_subnetworks` (spectral) when the analysis package is
-    installed; otherwise spectral clustering of the reverse matrix ``1 - D / max(D)`` with the number of groups from the largest eigengap of the normalised Laplacian
-    (2 to 6 groups). Returns ``{"labels", "groups", "method"}``; labels are numbered in order of
-    first appearance along the network.
+    installed; otherwise spectral clustering of the paper's reverse matrix ``1 - D / max(D)``,
+    with the number of groups from the largest eigengap of the normalised Laplacian (2 to 6).
+    Returns ``{"labels", "groups", "names", "method"}``; labels are numbered in order of first
+    appearance along the network.
     """
     try:
         from ...analysis import find_subnetworks

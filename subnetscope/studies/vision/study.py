@@ -43,7 +43,8 @@ def _representation_for(measure_name: str, layers) -> tuple[dict, str]:
 
 
 def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: int = 1000, pair_samples: int = 500,
-                     epochs: int = 2, batch_size: int = 64, max_lr: float = 0.05, measures: Sequence[str] | None = None,
+                     epochs: int = 2, batch_size: int = 32, optimizer: str = "adam", max_lr: float | None = None,
+                      measures: Sequence[str] | None = None,
                      n_groups: int | None = None, n_boot: int = 3, boot_samples: int = 250, seed: int = 0,
                      train_limit: int | None = None, progress: bool = True, report: bool = True) -> Path:
     """Run the whole study into the run folder ``out`` and return its path.
@@ -57,7 +58,7 @@ def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: i
         Inputs whose layer outputs are captured (test images first, then training images).
     pair_samples : int
         Inputs, drawn once from those (seed ``seed``), on which every pair of layers is compared.
-    epochs, batch_size, max_lr : training settings (SGD + Nesterov momentum, OneCycle).
+    epochs, batch_size, optimizer, max_lr : training settings (see :func:`train_resnet9`).
     measures : list of str, optional
         Default: every registered measure that handles different widths.
     n_boot, boot_samples : resamples and their size for the stability of the GW groups (0: skip).
@@ -82,7 +83,8 @@ def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: i
     pair_samples = min(pair_samples, samples)
     run.update_meta(study="vision", data=images.label, options={
         "data": str(data), "samples": samples, "pair_samples": pair_samples, "epochs": epochs,
-        "batch_size": batch_size, "max_lr": max_lr, "measures": measure_names, "n_groups": n_groups,
+        "batch_size": batch_size, "optimizer": optimizer, "max_lr": max_lr, "measures": measure_names,
+        "n_groups": n_groups,
         "n_boot": n_boot, "boot_samples": boot_samples, "seed": seed, "train_limit": train_limit})
     say(f"vision study on {images.label}: {len(x_train)} training, {len(images.x_test)} test images")
 
@@ -99,7 +101,8 @@ def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: i
         say(f"reusing trained weights from {checkpoint}")
     else:
         result = train_resnet9(trained_model, x_train, y_train, images.x_test, images.y_test, epochs=epochs,
-                               batch_size=batch_size, max_lr=max_lr, seed=seed, progress=progress)
+                               batch_size=batch_size, optimizer=optimizer, max_lr=max_lr, seed=seed,
+                               progress=progress)
         from ..._io import atomic_path, write_json
 
         with atomic_path(checkpoint, suffix=".pt") as tmp:
