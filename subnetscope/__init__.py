@@ -31,6 +31,8 @@ _EXPORTS = {
     "pairwise": "subnetscope.engine.pairwise",
     "LayerDistances": "subnetscope.engine.layer_distances",
     "RunFolder": "subnetscope.runs",
+    "run_vision_study": "subnetscope.studies.vision",
+    "load_cifar10": "subnetscope.studies.vision",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -44,8 +44,15 @@ RESNET9_LAYERS: tuple[str, ...] = _layer_names()
 def _apply(module, x, batch_size: int):
     import torch
 
+    # Filling a preallocated output (not torch.cat of a list) keeps one copy of the layer alive.
+    out = None
     with torch.no_grad():
-        return torch.cat([module(x[i:i + batch_size]) for i in range(0, x.shape[0], batch_size)])
+        for i in range(0, x.shape[0], batch_size):
+            y = module(x[i:i + batch_size])
+            if out is None:
+                out = torch.empty((x.shape[0], *y.shape[1:]), dtype=y.dtype)
+            out[i:i + y.shape[0]] = y
+    return out
 
 
 def _block(model, k: int, x, batch_size: int):

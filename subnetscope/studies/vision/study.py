@@ -42,10 +42,10 @@ def _representation_for(measure_name: str, layers) -> tuple[dict, str]:
     return layers.pooled, "channel means (the measure is not rotation invariant)"
 
 
-def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: int = 1000, pair_samples: int = 500,
+def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: int = 500, pair_samples: int = 400,
                      epochs: int = 2, batch_size: int = 32, optimizer: str = "adam", max_lr: float | None = None,
                       measures: Sequence[str] | None = None,
-                     n_groups: int | None = None, n_boot: int = 3, boot_samples: int = 250, seed: int = 0,
+                     n_groups: int | None = None, n_boot: int = 3, boot_samples: int = 200, seed: int = 0,
                      train_limit: int | None = None, progress: bool = True, report: bool = True) -> Path:
     """Run the whole study into the run folder ``out`` and return its path.
 
