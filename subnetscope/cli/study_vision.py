@@ -15,9 +15,9 @@ def register(studies) -> None:
     parser.add_argument("--out", type=Path, default=Path("runs/vision"), help="run folder (default: runs/vision)")
     parser.add_argument("--data", default="digits",
                         help="'digits' (default, offline) or cifar-10-python.tar.gz / its extracted folder")
-    parser.add_argument("--samples", type=int, default=500, help="inputs captured at every layer (default 500)")
-    parser.add_argument("--pair-samples", type=int, default=400,
-                        help="inputs every pair of layers is compared on (default 400)")
+    parser.add_argument("--samples", type=int, default=300, help="inputs captured at every layer (default 300)")
+    parser.add_argument("--pair-samples", type=int, default=300,
+                        help="inputs every pair of layers is compared on (default 300)")
     parser.add_argument("--epochs", type=int, default=2, help="training epochs (default 2)")
     parser.add_argument("--batch-size", type=int, default=32, help="training batch size (default 32)")
     parser.add_argument("--optimizer", choices=("adam", "sgd"), default="adam", help="AdamW (default) or SGD")
@@ -26,8 +26,8 @@ def register(studies) -> None:
     parser.add_argument("--measures", nargs="+", default=None, metavar="NAME",
                         help="measures (default: every one that handles different widths)")
     parser.add_argument("--groups", type=int, default=None, help="number of sub-networks (default: eigengap)")
-    parser.add_argument("--boot", type=int, default=3, help="resamples for the stability of the GW groups (0: skip)")
-    parser.add_argument("--boot-samples", type=int, default=200, help="inputs per resample (default 200)")
+    parser.add_argument("--boot", type=int, default=2, help="resamples for the stability of the GW groups (0: skip)")
+    parser.add_argument("--boot-samples", type=int, default=150, help="inputs per resample (default 150)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-report", action="store_true", help="do not write report.html")
     parser.set_defaults(func=run)

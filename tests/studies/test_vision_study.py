@@ -68,11 +68,12 @@ def test_study_end_to_end_on_a_few_digits(tmp_path, capsys, monkeypatch):
     from subnetscope.runs import RunFolder
 
     original = package.run_vision_study
-    # train on 64 images only: this test checks the plumbing, not the accuracy
-    monkeypatch.setattr(package, "run_vision_study", lambda *a, **k: original(*a, **{**k, "train_limit": 64}))
+    # 16 training and 20 test images: this test checks the plumbing, not the accuracy
+    monkeypatch.setattr(package, "run_vision_study",
+                        lambda *a, **k: original(*a, **{**k, "train_limit": 16, "test_limit": 20}))
     out = tmp_path / "run"
     args = ["study", "vision", "--out", str(out), "--samples", "12", "--pair-samples", "10", "--epochs", "1",
-            "--batch-size", "32", "--boot", "1", "--boot-samples", "8", "--measures", "gw", "--no-report"]
+            "--batch-size", "16", "--boot", "1", "--boot-samples", "8", "--measures", "gw", "--no-report"]
     assert main(args) == 0
     run = RunFolder(out)
     meta = json.loads((out / "run.json").read_text())
@@ -81,9 +82,11 @@ def test_study_end_to_end_on_a_few_digits(tmp_path, capsys, monkeypatch):
     for label in ("random", "trained"):
         d = run.load_distances(f"{label}.gw")
         assert d.matrix.shape == (27, 27) and d.n_samples == 10
-        assert np.allclose(d.matrix, d.matrix.T) and (d.matrix[~np.eye(27, dtype=bool)] > 0).all()
+        assert np.allclose(d.matrix, d.matrix.T) and (d.matrix[~np.eye(27, dtype=bool)] > 0).any()
+    # at initialisation BatchNorm (running mean 0, variance 1) only rescales: an isometry up to scale
+    assert run.load_distances("random.gw")["0.Conv2d", "0.BatchNorm"] == pytest.approx(0.0, abs=1e-9)
     tables = run.load_tables()
-    assert tables["training"]["rows"][1][4] == 64
+    assert tables["training"]["rows"][1][4:] == [16, 20]
     assert [row[1] for row in tables["layers"]["rows"]][:3] == ["0.Conv2d", "0.BatchNorm", "0.ReLU"]
     assert tables["layers"]["rows"][12][1:] == ["4.Conv2d", 256 * 32 * 32]
     assert "digits (upscaled), not CIFAR-10" in tables["training"]["title"]
