@@ -49,6 +49,8 @@ _EXPORTS = {
     "render_report": "subnetscope.report.html",
     "capture": "subnetscope.capture",
     "Representations": "subnetscope.capture",
+    "run_vision_study": "subnetscope.studies.vision",
+    "load_cifar10": "subnetscope.studies.vision",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
