@@ -193,14 +193,20 @@ def relabel_by_first_appearance(labels: np.ndarray) -> np.ndarray:
 
 # --- spectral -------------------------------------------------------------------------
 def _bandwidth(D: np.ndarray) -> float:
-    """Median over layers of the distance to the nearest other layer (positive fallbacks)."""
+    """Median over layers of the positive distance to the nearest other layer.
+
+    When every layer has an exact twin (all nearest distances are 0), any positive distance
+    is many nearest-neighbour steps: the scale is then a quarter of the smallest positive
+    distance, so groups of identical layers come apart.
+    """
     off = D + np.diag(np.full(len(D), np.inf))
     nearest = off.min(axis=1)
-    for candidate in (nearest, D[~np.eye(len(D), dtype=bool)]):
-        positive = candidate[candidate > 0]
-        if positive.size:
-            return float(np.median(positive))
-    return 1.0
+    positive = nearest[nearest > 0]
+    if positive.size:
+        return float(np.median(positive))
+    others = D[~np.eye(len(D), dtype=bool)]
+    others = others[others > 0]
+    return float(others.min()) / 4.0 if others.size else 1.0
 
 
 def _affinity(D: np.ndarray) -> np.ndarray:

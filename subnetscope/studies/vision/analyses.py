@@ -72,63 +72,20 @@ def changes_along(distances) -> np.ndarray:
 
 
 def find_groups(distances, n_groups: int | None = None, *, seed: int = 0) -> dict[str, Any]:
-    """Sub-networks of a layer × layer matrix.
+    """Sub-networks of a layer × layer matrix, by :func:`subnetscope.analysis.find_subnetworks`
+    (spectral; the number of groups from the eigengap when ``n_groups`` is None).
 
-    Uses :func:`subnetscope.analysis.find_subnetworks` (spectral) when the analysis package is
-    installed; otherwise spectral clustering of the paper's reverse matrix ``1 - D / max(D)``,
-    with the number of groups from the largest eigengap of the normalised Laplacian (2 to 6).
     Returns ``{"labels", "groups", "names", "method"}``; labels are numbered in order of first
     appearance along the network.
     """
-    try:
-        from ...analysis import find_subnetworks
-    except ImportError:
-        find_subnetworks = None
-    if find_subnetworks is not None:
-        found = find_subnetworks(distances, n_groups=n_groups, method="spectral", seed=seed)
-        labels = np.asarray(found.labels)
-        method = "subnetscope.analysis.find_subnetworks(spectral)"
-    else:
-        labels = _spectral_labels(np.asarray(distances.matrix), n_groups, seed)
-        method = "spectral clustering (study fallback)"
-    labels = _relabel(labels)
+    from ...analysis import find_subnetworks
+
+    found = find_subnetworks(distances, n_groups=n_groups, method="spectral", seed=seed)
+    labels = np.asarray(found.labels)
     names = list(distances.names)
     groups = [[names[i] for i in np.flatnonzero(labels == g)] for g in range(labels.max() + 1)]
-    return {"labels": labels.tolist(), "groups": groups, "names": names, "method": method}
-
-
-def _affinity(D: np.ndarray) -> np.ndarray:
-    # The paper's "reverse" distance matrix: similar layers get values near 1, the farthest pair 0
-    # (a small floor keeps the graph connected for the eigensolver).
-    top = float(D.max())
-    return np.clip(1.0 - D / top, 1e-6, None) if top > 0 else np.ones_like(D)
-
-
-def _spectral_labels(D: np.ndarray, n_groups: int | None, seed: int) -> np.ndarray:
-    from sklearn.cluster import SpectralClustering
-
-    L = len(D)
-    if L < 3:
-        return np.zeros(L, dtype=int)
-    A = _affinity(D)
-    if n_groups is None:
-        degree = A.sum(1)
-        lap = np.eye(L) - A / np.sqrt(np.outer(degree, degree))
-        eig = np.sort(np.linalg.eigvalsh(lap))
-        candidates = range(2, min(6, L - 1) + 1)
-        n_groups = max(candidates, key=lambda k: eig[k] - eig[k - 1])
-    if not isinstance(n_groups, (int, np.integer)) or not 1 <= n_groups <= L:
-        raise ValueError(f"`n_groups` must be an integer in 1..{L} or None, got {n_groups!r}")
-    if n_groups == 1:
-        return np.zeros(L, dtype=int)
-    return SpectralClustering(n_clusters=int(n_groups), affinity="precomputed", random_state=seed).fit_predict(A)
-
-
-def _relabel(labels: np.ndarray) -> np.ndarray:
-    order = {}
-    for label in labels:
-        order.setdefault(int(label), len(order))
-    return np.array([order[int(label)] for label in labels])
+    return {"labels": labels.tolist(), "groups": groups, "names": names,
+            "method": "subnetscope.analysis.find_subnetworks(spectral)"}
 
 
 def group_stability(reps: Mapping[str, np.ndarray], reference: Sequence[int], *, measure: str = "gw",

@@ -11,7 +11,8 @@ from .analyses import changes_along
 
 def plot_all_pairs(matrices: Mapping[str, object], *, title: str = "", boundaries: Mapping[str, Sequence[int]] = {}):
     """Fig. 18 analogue: one heatmap per model (``{"random": LayerDistances, "trained": ...}``)."""
-    from ...plots.heatmap import _pyplot, plot_distances
+    from ...plots._common import pyplot as _pyplot
+    from ...plots.heatmap import plot_distances
 
     plt = _pyplot()
     fig, axes = plt.subplots(1, len(matrices), figsize=(7.2 * len(matrices), 6.4), squeeze=False)
@@ -31,7 +32,7 @@ def plot_boundaries(changes: Mapping[str, Mapping[str, object]], example: Mappin
     measure so that measures of different ranges share an axis. ``example[layer]`` is one
     input's output at that layer; maps show the mean over channels.
     """
-    from ...plots.heatmap import _pyplot
+    from ...plots._common import pyplot as _pyplot
 
     plt = _pyplot()
     fig = plt.figure(figsize=(18, 10))
