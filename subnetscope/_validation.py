@@ -141,3 +141,12 @@ def check_distance_matrix(C: Any, name: str = "C", *, atol: float = 1e-8) -> np.
             "symmetrise it, e.g. (C + C.T) / 2"
         )
     return array
+
+
+def check_paired_samples(n1: int, n2: int, measure: str) -> None:
+    """Raise unless two prepared layers of a paired measure hold the same number of inputs."""
+    if n1 != n2:
+        raise ValueError(
+            f"measure {measure!r} compares sample i of one layer with sample i of the other, but "
+            f"the layers have {n1} and {n2} samples; both must see the same inputs"
+        )

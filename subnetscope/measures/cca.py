@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import check_paired_samples
+
 __all__ = ["svcca_prepare", "svcca_compare", "canonical_correlations"]
 
 
@@ -64,10 +66,7 @@ def svcca_prepare(Y: np.ndarray, *, threshold: float = 0.99, n_components: int |
 def canonical_correlations(U1: np.ndarray, U2: np.ndarray) -> np.ndarray:
     """Canonical correlations (descending) between two prepared layers."""
     n = U1.shape[0]
-    if U2.shape[0] != n:
-        raise ValueError(
-            f"measure 'cca' compares the same inputs in both layers, but got {n} and {U2.shape[0]} samples"
-        )
+    check_paired_samples(n, U2.shape[0], "cca")
     k1, k2 = U1.shape[1], U2.shape[1]
     if k1 + k2 > n - 1:
         raise ValueError(

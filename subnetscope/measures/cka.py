@@ -21,7 +21,7 @@ from typing import Literal
 
 import numpy as np
 
-from .._validation import check_choice
+from .._validation import check_choice, check_paired_samples
 
 __all__ = ["cka", "cka_prepare", "cka_compare", "u_centre"]
 
@@ -90,11 +90,7 @@ def cka(state1: dict, state2: dict) -> float:
             f"measure 'cka': both layers must be prepared with the same estimator, got "
             f"{state1['estimator']!r} and {state2['estimator']!r}"
         )
-    if A.shape[0] != B.shape[0]:
-        raise ValueError(
-            f"measure 'cka' compares the same inputs in both layers, but got {A.shape[0]} and "
-            f"{B.shape[0]} samples"
-        )
+    check_paired_samples(A.shape[0], B.shape[0], "cka")
     if state1["kind"] == "features" and state2["kind"] == "features":
         return float(np.sum((A.T @ B) ** 2))
     return float(np.sum(_gram(state1) * _gram(state2)))

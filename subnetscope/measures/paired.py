@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 
-from .._validation import check_choice
+from .._validation import check_choice, check_paired_samples
 
 __all__ = ["Scale", "scale_layer", "check_equal_width", "euclidean_compare", "cosine_compare", "paired_prepare"]
 
@@ -35,11 +35,7 @@ def scale_layer(Y: np.ndarray, scale: Scale = "none") -> np.ndarray:
 
 def check_equal_width(A: np.ndarray, B: np.ndarray, measure: str) -> None:
     """Raise if two prepared layers differ in sample count or width (for direct calls)."""
-    if A.shape[0] != B.shape[0]:
-        raise ValueError(
-            f"measure {measure!r} compares sample i with sample i, but the layers have "
-            f"{A.shape[0]} and {B.shape[0]} samples; both must see the same inputs"
-        )
+    check_paired_samples(A.shape[0], B.shape[0], measure)
     if A.shape[1] != B.shape[1]:
         raise ValueError(
             f"measure {measure!r} needs layers of equal width, but they have {A.shape[1]} "
