@@ -16,7 +16,7 @@ DTYPES = st.sampled_from([np.float64, np.float32, np.float16, np.int64, np.int8,
 DOCUMENTED = (
     r"must have shape|needs at least|contains \d+ NaN|must hold real numbers|has no features|"
     r"samples but|needs layers of equal width|every layer must see the same inputs|"
-    r"has no variance across|RDM is constant"  # measures undefined on a constant layer (docs/measures.md)
+    r"has no variance across|RDM is constant|needs more than \d+ samples"  # measures undefined on a constant layer (docs/measures.md)
 )
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
