@@ -370,9 +370,13 @@ def _unpack(distances: Any) -> tuple[tuple[str, ...], np.ndarray, str]:
             "`distances` must be a LayerDistances (from subnetscope.pairwise or LayerDistances.load), "
             f"got {type(distances).__name__}"
         )
-    D = check_distance_matrix(distances.matrix, "distances.matrix")
+    D = check_distance_matrix(distances.matrix, "distances.matrix", what="layers")
     if (D < 0).any():
         raise ValueError(f"`distances.matrix` must be non-negative, its smallest entry is {D.min():.3g}")
+    if np.diag(D).any():
+        i = int(np.flatnonzero(np.diag(D))[0])
+        raise ValueError(f"`distances.matrix` must have a zero diagonal (a layer's distance to itself), "
+                         f"but entry [{i}, {i}] is {D[i, i]:.3g}")
     return tuple(distances.names), D, str(getattr(distances, "measure", "unknown"))
 
 

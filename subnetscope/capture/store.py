@@ -53,8 +53,15 @@ def read_layer(path: str | os.PathLike, manifest: dict[str, Any], name: str) -> 
         file = Path(path) / shard["file"]
         if not file.is_file():
             raise FileNotFoundError(f"capture store {str(path)!r} lacks its shard {shard['file']!r}; the store is damaged")
-        with safe_open(str(file), framework="numpy") as handle:
-            out[start:stop] = handle.get_tensor(name)
+        try:
+            with safe_open(str(file), framework="numpy") as handle:
+                out[start:stop] = handle.get_tensor(name)
+        except Exception as exc:  # safetensors raises its own error type on damaged files
+            raise ValueError(
+                f"capture store {str(path)!r}: shard {shard['file']!r} cannot be read as layer {name!r} "
+                f"rows {start}..{stop} (truncated, damaged or another format?): {exc}; capture again "
+                "into a new folder"
+            ) from exc
         filled += stop - start
     if filled != out.shape[0]:
         raise ValueError(f"capture store {str(path)!r} holds {filled} of {out.shape[0]} rows; it is incomplete")
