@@ -352,18 +352,46 @@ class _Runner:
                 for future in futures:
                     future.cancel()
             return
+        import asyncio
+        import concurrent.futures
+
         from distributed import as_completed
 
-        if self.remote is None:
-            self.remote = self.client.scatter(list(self.states))
-        futures = [
-            self.client.submit(_tasks.pair_on_dask, i, j, compare, self.remote[i], self.remote[j],
-                               options, symmetric, is_gw, init, pure=False)
-            for i, j, init in todo
-        ]
+        # Faults: layers are broadcast (a copy on every worker), so a dying worker loses no
+        # data and Dask recomputes its pairs elsewhere. Should every copy be lost, the pair's
+        # future is cancelled: the layers are scattered again and the pair resubmitted.
         try:
-            for future in as_completed(futures):
-                yield future.result()
+            from distributed import KilledWorker
+        except ImportError:  # older distributed
+            from distributed.scheduler import KilledWorker
+        lost = (concurrent.futures.CancelledError, asyncio.CancelledError, KilledWorker)
+        if self.remote is None:
+            self.remote = self.client.scatter(list(self.states), broadcast=True)
+
+        def submit(i, j, init):
+            return self.client.submit(_tasks.pair_on_dask, i, j, compare, self.remote[i], self.remote[j],
+                                      options, symmetric, is_gw, init, pure=False)
+
+        futures = {submit(i, j, init): (i, j, init) for i, j, init in todo}
+        retries: dict[tuple[int, int], int] = {}
+        try:
+            pending = as_completed(list(futures))
+            for future in pending:
+                try:
+                    result = future.result()
+                except lost as exc:
+                    i, j, init = futures[future]
+                    retries[(i, j)] = retries.get((i, j), 0) + 1
+                    if retries[(i, j)] > 3:
+                        raise RuntimeError(f"pair ({i}, {j}) was lost with its Dask workers 3 times; "
+                                           "is the cluster healthy?") from exc
+                    if any(remote.status != "finished" for remote in self.remote):
+                        self.remote = self.client.scatter(list(self.states), broadcast=True)
+                    again = submit(i, j, init)
+                    futures[again] = (i, j, init)
+                    pending.add(again)
+                    continue
+                yield result
         finally:
             for future in futures:
                 future.cancel()
