@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-__all__ = ["atomic_path", "write_json", "read_json"]
+__all__ = ["atomic_path", "write_json", "read_json", "save_npz", "save_npy"]
 
 
 @contextmanager
@@ -54,6 +54,26 @@ def write_json(path: str | os.PathLike, data: Any) -> Path:
     """Write ``data`` as indented JSON, atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(data, indent=2, default=_jsonable) + "\n")
+    return Path(path)
+
+
+def save_npz(path: str | os.PathLike, **arrays: Any) -> Path:
+    """``numpy.savez(path, **arrays)``, atomically (``path`` is used as given, .npz included)."""
+    import numpy as np
+
+    with atomic_path(path, suffix=".npz") as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez(handle, **arrays)
+    return Path(path)
+
+
+def save_npy(path: str | os.PathLike, array: Any) -> Path:
+    """``numpy.save(path, array)``, atomically."""
+    import numpy as np
+
+    with atomic_path(path, suffix=".npy") as tmp:
+        with open(tmp, "wb") as handle:
+            np.save(handle, array)
     return Path(path)
 
 
