@@ -111,7 +111,7 @@ def test_cli_pairwise_killed_then_rerun_resumes_and_matches(tmp_path):
 
 @pytest.mark.slow
 def test_study_killed_mid_pairs_then_rerun_gives_the_same_result(tmp_path):
-    common = ["study", "modsum", "--model", "0", "--samples", "60", "--epochs", "2", "--probes", "none",
+    common = ["study", "modsum", "--model", "0", "--samples", "40", "--epochs", "2", "--probes", "none",
               "--quiet", "--no-report", "--cache-dir", str(tmp_path / "checkpoints")]
     killed_run = tmp_path / "a"
     done = _kill_when(_run_cli(common + ["--out", str(killed_run)]), killed_run / "cache" / "gw" / "pairs", 20)
