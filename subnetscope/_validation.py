@@ -117,7 +117,7 @@ def as_representation(Y: Any, name: str = "Y", *, min_samples: int = 2) -> np.nd
             f"`{name}` contains {n_nan} NaN and {n_inf} Inf values in {rows} of its "
             f"{n_samples} samples; representations must be finite"
         )
-    largest = float(np.abs(array).max())
+    largest = max(abs(float(array.max())), abs(float(array.min())))  # no n × d temporary
     if largest > MAX_MAGNITUDE or 0 < largest < 1 / MAX_MAGNITUDE:
         raise ValueError(
             f"`{name}` has values of magnitude up to {largest:.3g}; squared distances of such values "
