@@ -347,3 +347,25 @@ def test_every_result_file_is_written_through_a_temporary_path():
     assert not offenders, "files written without atomic_path:\n" + "\n".join(offenders)
     bad = "import numpy as np\nnp.save(run.path / 'x.npy', a)\nopen(p, 'w')\nPath(q).write_text('x')\n"
     assert [t for _, _, t in _file_writes(bad)] == ["run.path / 'x.npy'", "p", "Path(q)"]
+
+
+def test_a_wide_layer_never_gets_a_second_n_by_d_copy():
+    import tracemalloc
+
+    X = np.random.default_rng(6).normal(size=(100, 40_000))  # float64 already: no conversion copy
+    tracemalloc.start()
+    try:
+        intra_distances(X)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # one 4096-feature block (3.3 MB) + the n × n matrices; a centred copy would be 32 MB
+    assert peak < 0.25 * X.nbytes, f"peak {peak / 1e6:.1f} MB for a {X.nbytes / 1e6:.0f} MB layer"
+
+
+def test_same_seed_same_subsample_bit_identical_across_serial_and_processes():
+    reps = layer_chain(n=70, widths=(4, 6, 6, 5, 7), seed=8)
+    serial = pairwise(reps, n_samples=40, seed=7)
+    np.testing.assert_array_equal(pairwise(reps, n_samples=40, seed=7, n_jobs=2).matrix, serial.matrix)
+    np.testing.assert_array_equal(pairwise(reps, n_samples=40, seed=7).matrix, serial.matrix)
+    assert not np.array_equal(pairwise(reps, n_samples=40, seed=8).matrix, serial.matrix)
