@@ -369,3 +369,33 @@ def test_same_seed_same_subsample_bit_identical_across_serial_and_processes():
     np.testing.assert_array_equal(pairwise(reps, n_samples=40, seed=7, n_jobs=2).matrix, serial.matrix)
     np.testing.assert_array_equal(pairwise(reps, n_samples=40, seed=7).matrix, serial.matrix)
     assert not np.array_equal(pairwise(reps, n_samples=40, seed=8).matrix, serial.matrix)
+
+
+def test_cli_suggests_close_matches_for_commands_and_choices(capsys):
+    for argv, hint in [(["pairwse"], "did you mean 'pairwise'?"),
+                       (["pairwise", "r.npz", "--out", "o", "--measure", "ckaa"], "did you mean 'cka'"),
+                       (["subnetworks", "d.npz", "--method", "contiguos"], "did you mean 'contiguous'?")]:
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 2
+        assert "invalid choice" in (err := capsys.readouterr().err) and hint in err, err
+
+
+def test_docs_name_only_tests_that_exist():
+    # docs/reliability.md cites `file::test`: each must exist (parametrised ids aside)
+    import ast
+
+    text = (ROOT / "docs" / "reliability.md").read_text(encoding="utf-8")
+    cited = set(re.findall(r"(tests/[\w/]+\.py)::([\w:]+)", text))
+    # "::name" continuing the previous file in a cell
+    for cell in re.findall(r"`(tests/[\w/]+\.py)::[^`]+`((?:,\s*`::[\w]+`)+)", text):
+        cited |= {(cell[0], name) for name in re.findall(r"::(\w+)", cell[1])}
+    assert len(cited) >= 25
+    missing = []
+    for path, name in sorted(cited):
+        tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
+        defined = {node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+        parts = name.split("::")
+        if not all(part in defined for part in parts):
+            missing.append(f"{path}::{name}")
+    assert not missing, missing

@@ -215,7 +215,8 @@ def _affinity(D: np.ndarray) -> np.ndarray:
     # (The median of all distances, the common default, sits at the between-group scale
     # and links everything; see docs/analysis.md.)
     sigma = _bandwidth(D)
-    W = np.exp(-((D / sigma) ** 2) / 2.0)
+    with np.errstate(over="ignore"):  # (D / sigma)² = inf for far-apart layers: W = exp(-inf) = 0, exact
+        W = np.exp(-((D / sigma) ** 2) / 2.0)
     np.fill_diagonal(W, 0.0)
     return W
 
