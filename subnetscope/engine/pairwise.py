@@ -386,6 +386,7 @@ class _Runner:
                         raise RuntimeError(f"pair ({i}, {j}) was lost with its Dask workers 3 times; "
                                            "is the cluster healthy?") from exc
                     if any(remote.status != "finished" for remote in self.remote):
+                        self.client.wait_for_workers(1, timeout=120)  # a restarted worker may still be starting
                         self.remote = self.client.scatter(list(self.states), broadcast=True)
                     again = submit(i, j, init)
                     futures[again] = (i, j, init)
