@@ -45,8 +45,14 @@ def read_layer(path: str | os.PathLike, manifest: dict[str, Any], name: str) -> 
     """Rows of layer ``name`` from every shard of the store at ``path``, shape (n, d)."""
     from safetensors import safe_open
 
+    from .._memory import check_memory
+
     layer = next(item for item in manifest["layers"] if item["name"] == name)
-    out = np.empty(tuple(layer["shape"]), dtype=np.dtype(layer["dtype"]))
+    shape, dtype = tuple(layer["shape"]), np.dtype(layer["dtype"])
+    check_memory(float(np.prod(shape)) * dtype.itemsize,
+                 f"reading layer {name!r} of the capture store {str(path)!r} (shape {shape}, {dtype})",
+                 "capture fewer inputs or a pooled layer (capture --pooling mean/cls), or read fewer layers")
+    out = np.empty(shape, dtype=dtype)
     filled = 0
     for shard in manifest["shards"]:
         start, stop = shard["rows"]
