@@ -13,6 +13,10 @@ from typing import Any
 
 import numpy as np
 
+#: Largest |value| accepted in a representation (and 1 / MAX_MAGNITUDE the smallest largest
+#: |value| of a non-zero one): beyond, sums of squares over- or underflow float64.
+MAX_MAGNITUDE = 1e100
+
 __all__ = [
     "as_representation",
     "check_choice",
@@ -65,7 +69,10 @@ def as_representation(Y: Any, name: str = "Y", *, min_samples: int = 2) -> np.nd
     ``Y`` may be a NumPy array, a torch tensor or a nested sequence of shape
     (n, ...); every axis after the first is flattened. Integer, boolean and
     low-precision float inputs are converted to float64. NaN or Inf, fewer
-    than ``min_samples`` samples, 1-D, empty and complex inputs are refused.
+    than ``min_samples`` samples, 1-D, empty and complex inputs are refused, and so are
+    values beyond ±``MAX_MAGNITUDE`` (1e100) or a non-zero layer whose largest |value| is
+    below 1e-100 (their squares over- or underflow). The conversion to float64 is checked
+    against the memory budget first (see :mod:`subnetscope._memory`).
     """
     if hasattr(Y, "detach") and hasattr(Y, "cpu"):  # torch tensor, without importing torch
         Y = Y.detach().cpu()
@@ -92,6 +99,14 @@ def as_representation(Y: Any, name: str = "Y", *, min_samples: int = 2) -> np.nd
     array = array.reshape(n_samples, -1)
     if array.shape[1] == 0:
         raise ValueError(f"`{name}` has no features: shape {array.shape}")
+    if array.dtype != np.float64 or not array.flags.c_contiguous:
+        from ._memory import check_memory
+
+        check_memory(
+            8.0 * array.size, f"`{name}` as float64 ({n_samples} samples × {array.shape[1]} features × 8 B)",
+            "compare on fewer samples (n_samples=, CLI --samples) or reduce the layer's features first "
+            "(e.g. pool or project it)",
+        )
     array = np.ascontiguousarray(array, dtype=np.float64)
     finite = np.isfinite(array)
     if not finite.all():
@@ -101,6 +116,14 @@ def as_representation(Y: Any, name: str = "Y", *, min_samples: int = 2) -> np.nd
         raise ValueError(
             f"`{name}` contains {n_nan} NaN and {n_inf} Inf values in {rows} of its "
             f"{n_samples} samples; representations must be finite"
+        )
+    largest = max(abs(float(array.max())), abs(float(array.min())))  # no n × d temporary
+    if largest > MAX_MAGNITUDE or 0 < largest < 1 / MAX_MAGNITUDE:
+        raise ValueError(
+            f"`{name}` has values of magnitude up to {largest:.3g}; squared distances of such values "
+            f"overflow or underflow float64, so representations must lie within ±{MAX_MAGNITUDE:.0e} "
+            f"with a largest |value| ≥ {1 / MAX_MAGNITUDE:.0e} (or all zero); rescale the layer, "
+            "e.g. Y / np.abs(Y).max()"
         )
     return array
 
@@ -121,15 +144,18 @@ def check_same_samples(shapes: Mapping[str, tuple[int, ...]], arg: str = "reps")
     return majority
 
 
-def check_distance_matrix(C: Any, name: str = "C", *, atol: float = 1e-8) -> np.ndarray:
-    """Return ``C`` as a float64 square, symmetric, finite matrix, or raise."""
+def check_distance_matrix(C: Any, name: str = "C", *, atol: float = 1e-8, what: str = "samples") -> np.ndarray:
+    """Return ``C`` as a float64 square, symmetric, finite matrix, or raise.
+
+    ``what`` names the rows in messages ("samples", or "layers" for a layer × layer matrix).
+    """
     array = np.asarray(C.detach().cpu().numpy() if hasattr(C, "detach") else C)
     if array.dtype == object or array.dtype.kind not in "biuf":
         raise TypeError(f"`{name}` must be a real matrix, got dtype {array.dtype}")
     if array.ndim != 2 or array.shape[0] != array.shape[1]:
         raise ValueError(f"`{name}` must be a square (n, n) distance matrix, got shape {array.shape}")
     if array.shape[0] < 2:
-        raise ValueError(f"`{name}` needs at least 2 samples, got shape {array.shape}")
+        raise ValueError(f"`{name}` needs at least 2 {what}, got shape {array.shape}")
     array = np.ascontiguousarray(array, dtype=np.float64)
     if not np.isfinite(array).all():
         raise ValueError(f"`{name}` contains {int((~np.isfinite(array)).sum())} NaN or Inf entries")

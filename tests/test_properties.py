@@ -10,13 +10,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from subnetscope import distance, intra_distances, list_measures, pairwise
+from subnetscope import LayerDistances, distance, find_subnetworks, intra_distances, list_measures, pairwise
 
 DTYPES = st.sampled_from([np.float64, np.float32, np.float16, np.int64, np.int8, np.bool_])
 DOCUMENTED = (
     r"must have shape|needs at least|contains \d+ NaN|must hold real numbers|has no features|"
     r"samples but|needs layers of equal width|every layer must see the same inputs|"
-    r"has no variance across|RDM is constant|needs more than \d+ samples"  # measures undefined on a constant layer (docs/measures.md)
+    r"has values of magnitude up to|"  # beyond ±1e100 (or a non-zero layer below 1e-100)
+    # constant or rank-deficient layers, for the measures that are undefined on them (docs/reliability.md)
+    r"has no variance|RDM is constant|needs more than \d+ samples|SVD directions|"
+    r"gave nan for|gave inf for"  # a measure that could not give a number: an error, not a NaN in the result
 )
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -33,7 +36,9 @@ def arrays(draw, min_rows=0, max_rows=9):
     else:
         elements = st.floats(-1e3, 1e3, allow_nan=False, width=16 if dtype is np.float16 else 64)
     array = draw(hnp.arrays(dtype, shape, elements=elements))
-    kind = draw(st.sampled_from(["plain", "nan", "inf", "constant", "duplicate"]))
+    kind = draw(st.sampled_from(["plain", "nan", "inf", "constant", "duplicate", "huge", "tiny"]))
+    if kind in ("huge", "tiny") and array.size and dtype is np.float64:
+        array = array * draw(st.sampled_from([1e90, 1e120, 1e-90, 1e-120] if kind == "huge" else [1e-300, 5e-324]))
     if array.size and np.issubdtype(dtype, np.floating):
         if kind == "nan":
             array.flat[draw(st.integers(0, array.size - 1))] = np.nan
@@ -82,3 +87,55 @@ def test_pairwise(layers):
         assert result.matrix.shape == (len(layers),) * 2
         assert np.isfinite(result.matrix).all() and (result.matrix >= 0).all()
         np.testing.assert_array_equal(result.matrix, result.matrix.T)
+
+
+@st.composite
+def layer_matrices(draw):
+    L = draw(st.integers(0, 8))
+    kind = draw(st.sampled_from(["random", "zeros", "duplicates", "blocks", "huge", "nan", "asymmetric",
+                                 "negative", "diagonal"]))
+    values = st.floats(0, 1e3, allow_nan=False)
+    A = draw(hnp.arrays(np.float64, (L, L), elements=values)) if L else np.zeros((0, 0))
+    D = (A + A.T) / 2
+    np.fill_diagonal(D, 0.0)
+    if L:
+        if kind == "zeros":
+            D[:] = 0.0
+        elif kind == "duplicates":
+            D[:, 0] = D[0, :] = D[:, -1]
+            D[0, -1] = D[-1, 0] = D[0, 0] = 0.0
+        elif kind == "blocks":
+            labels = np.array(draw(st.lists(st.integers(0, 2), min_size=L, max_size=L)))
+            D = np.where(labels[:, None] == labels[None, :], 0.0, 1.0) + 1e-3 * D
+            np.fill_diagonal(D, 0.0)
+        elif kind == "huge":
+            D = D * 1e300
+        elif kind == "nan":
+            D[draw(st.integers(0, L - 1)), 0] = np.nan
+        elif kind == "asymmetric" and L > 1:
+            D[0, 1] += 1.0
+        elif kind == "negative" and L > 1:
+            D[0, 1] = D[1, 0] = -1.0
+        elif kind == "diagonal":
+            D[0, 0] = 1.0
+    return D
+
+
+@SETTINGS
+@given(layer_matrices(), st.sampled_from(["spectral", "contiguous"]), st.one_of(st.none(), st.integers(1, 9)))
+def test_find_subnetworks(D, method, n_groups):
+    names = tuple(f"layer{i}" for i in range(len(D)))
+    documented = (r"needs at least 2 layers|must be symmetric|NaN or Inf|must be non-negative|"
+                  r"`n_groups` must be between 1 and|zero diagonal|must be a square")
+    try:
+        found = find_subnetworks(LayerDistances(names, D), n_groups=n_groups, method=method)
+    except (ValueError, TypeError) as exc:
+        assert pytest.importorskip("re").search(documented, str(exc)), f"undocumented error: {exc}"
+        return
+    assert found.labels.shape == (len(D),)
+    assert found.n_groups == len(set(found.labels.tolist())) >= 1
+    assert sorted(sum(found.groups, [])) == sorted(names)
+    if n_groups is not None:
+        assert found.n_groups <= n_groups
+    for k, score in found.selection["scores"].items():
+        assert score is None or np.isfinite(score) or method == "contiguous"

@@ -215,7 +215,8 @@ def _affinity(D: np.ndarray) -> np.ndarray:
     # (The median of all distances, the common default, sits at the between-group scale
     # and links everything; see docs/analysis.md.)
     sigma = _bandwidth(D)
-    W = np.exp(-((D / sigma) ** 2) / 2.0)
+    with np.errstate(over="ignore"):  # (D / sigma)² = inf for far-apart layers: W = exp(-inf) = 0, exact
+        W = np.exp(-((D / sigma) ** 2) / 2.0)
     np.fill_diagonal(W, 0.0)
     return W
 
@@ -370,9 +371,13 @@ def _unpack(distances: Any) -> tuple[tuple[str, ...], np.ndarray, str]:
             "`distances` must be a LayerDistances (from subnetscope.pairwise or LayerDistances.load), "
             f"got {type(distances).__name__}"
         )
-    D = check_distance_matrix(distances.matrix, "distances.matrix")
+    D = check_distance_matrix(distances.matrix, "distances.matrix", what="layers")
     if (D < 0).any():
         raise ValueError(f"`distances.matrix` must be non-negative, its smallest entry is {D.min():.3g}")
+    if np.diag(D).any():
+        i = int(np.flatnonzero(np.diag(D))[0])
+        raise ValueError(f"`distances.matrix` must have a zero diagonal (a layer's distance to itself), "
+                         f"but entry [{i}, {i}] is {D[i, i]:.3g}")
     return tuple(distances.names), D, str(getattr(distances, "measure", "unknown"))
 
 

@@ -45,16 +45,29 @@ def read_layer(path: str | os.PathLike, manifest: dict[str, Any], name: str) -> 
     """Rows of layer ``name`` from every shard of the store at ``path``, shape (n, d)."""
     from safetensors import safe_open
 
+    from .._memory import check_memory
+
     layer = next(item for item in manifest["layers"] if item["name"] == name)
-    out = np.empty(tuple(layer["shape"]), dtype=np.dtype(layer["dtype"]))
+    shape, dtype = tuple(layer["shape"]), np.dtype(layer["dtype"])
+    check_memory(float(np.prod(shape)) * dtype.itemsize,
+                 f"reading layer {name!r} of the capture store {str(path)!r} (shape {shape}, {dtype})",
+                 "capture fewer inputs or a pooled layer (capture --pooling mean/cls), or read fewer layers")
+    out = np.empty(shape, dtype=dtype)
     filled = 0
     for shard in manifest["shards"]:
         start, stop = shard["rows"]
         file = Path(path) / shard["file"]
         if not file.is_file():
             raise FileNotFoundError(f"capture store {str(path)!r} lacks its shard {shard['file']!r}; the store is damaged")
-        with safe_open(str(file), framework="numpy") as handle:
-            out[start:stop] = handle.get_tensor(name)
+        try:
+            with safe_open(str(file), framework="numpy") as handle:
+                out[start:stop] = handle.get_tensor(name)
+        except Exception as exc:  # safetensors raises its own error type on damaged files
+            raise ValueError(
+                f"capture store {str(path)!r}: shard {shard['file']!r} cannot be read as layer {name!r} "
+                f"rows {start}..{stop} (truncated, damaged or another format?): {exc}; capture again "
+                "into a new folder"
+            ) from exc
         filled += stop - start
     if filled != out.shape[0]:
         raise ValueError(f"capture store {str(path)!r} holds {filled} of {out.shape[0]} rows; it is incomplete")

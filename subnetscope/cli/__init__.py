@@ -15,8 +15,22 @@ from .. import __version__
 COMMANDS = ("capture", "pairwise", "measures", "subnetworks", "study", "report", "demo")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with close matches suggested for a mistyped command or choice."""
+
+    def _check_value(self, action, value):
+        if action.choices is not None and value not in action.choices:
+            from .._validation import close_matches
+
+            choices = [str(c) for c in action.choices]
+            hits = close_matches(str(value), choices)
+            hint = f"; did you mean {' or '.join(map(repr, hits))}?" if hits else ""
+            raise argparse.ArgumentError(
+                action, f"invalid choice: {value!r} (choose from {', '.join(choices)}){hint}")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="subnetscope",
         description="Find functionally distinct sub-networks in trained neural networks "
         "with Gromov-Wasserstein distances between layer representations.",

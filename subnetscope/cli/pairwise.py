@@ -35,6 +35,9 @@ def register(sub) -> None:
                         help="GW only: run the solver's matrix products on this torch device (cuda, cpu)")
     parser.add_argument("--no-warm-start", action="store_true",
                         help="GW only: do not start pairs from their neighbours' permutations")
+    parser.add_argument("--max-memory", default=None, metavar="SIZE",
+                        help="memory budget, e.g. 16GB or off (default: $SUBNETSCOPE_MAX_MEMORY, else the "
+                        "memory available now); a run that would not fit is refused before it starts")
     parser.set_defaults(func=run)
 
 
@@ -62,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         distances = pairwise(reps, args.measure, n_samples=args.samples, seed=args.seed,
                              progress=not args.no_progress, n_jobs=args.jobs, client=client,
-                             cache_dir=args.cache, warm_start=not args.no_warm_start, **options)
+                             cache_dir=args.cache, warm_start=not args.no_warm_start, max_memory=args.max_memory,
+                             **options)
     finally:
         if client is not None:
             client.close()

@@ -144,13 +144,21 @@ class LayerDistances:
                     f"distances file {str(path)!r} is not a subnetscope .npz "
                     f"(truncated or another format?): {exc}"
                 ) from exc
-        if data.get("format") != FORMAT:
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            found = data.get("format") if isinstance(data, dict) else type(data).__name__
             raise ValueError(
-                f"distances file {str(path)!r} has format {data.get('format')!r}, expected {FORMAT!r}"
+                f"distances file {str(path)!r} has format {found!r}, expected {FORMAT!r}"
             )
+        missing = [key for key in ("names", "matrix") if key not in data]
+        if missing:
+            raise ValueError(f"distances file {str(path)!r} lacks {missing}; it is damaged")
+        try:
+            matrix = np.asarray(data["matrix"], dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"distances file {str(path)!r}: `matrix` is not a numeric L × L array ({exc})") from exc
         return cls(
             names=tuple(data["names"]),
-            matrix=np.asarray(data["matrix"], dtype=np.float64),
+            matrix=matrix,
             measure=data.get("measure", "gw"),
             options=data.get("options", {}),
             n_samples=data.get("n_samples"),

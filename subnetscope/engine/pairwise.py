@@ -85,8 +85,32 @@ def prepare_layers(
             from .cache import data_hash
 
             hashes[str(name)] = data_hash(X)
-        states.append(measure.prepare(X, **(prepare_options or {})))
+        try:
+            states.append(measure.prepare(X, **(prepare_options or {})))
+        except ValueError as exc:  # name the layer (a constant layer, too few samples for the measure ...)
+            from .._memory import MemoryBudgetError
+
+            kind = MemoryBudgetError if isinstance(exc, MemoryBudgetError) else ValueError
+            raise kind(f"`reps[{str(name)!r}]`: {exc}") from exc
+        _check_states_fit(states, len(shapes), measure.name, n if rows is None else rows.size)
     return names, states, (n if rows is None else rows.size)
+
+
+def _check_states_fit(states: list, L: int, measure: str, n: int) -> None:
+    # Every layer's state is held until the end (for GW: an n × n matrix per layer). After each
+    # layer, refuse if the layers still to prepare (at the largest state seen) would not fit.
+    from .._memory import check_memory, nbytes
+
+    sizes = [nbytes(state) for state in states]
+    left = L - len(states)
+    if not left or not max(sizes):
+        return
+    square = max(sizes) >= 8 * n * n  # an n × n state per layer (GW, rsm, ...)
+    check_memory(left * max(sizes), f"pairwise with measure {measure!r} keeps every layer's prepared state "
+                 f"({L} layers × {max(sizes) / 1e6:.3g} MB{', an n × n matrix at n = %d' % n if square else ''})",
+                 "compare on fewer samples (n_samples=, CLI --samples"
+                 + ("; the states shrink as n², so halving n divides them by 4" if square else "")
+                 + ") or fewer layers at a time", held=sum(sizes))
 
 
 def _check_n_jobs(n_jobs: Any) -> int:
@@ -124,6 +148,7 @@ def pairwise(
     client: Any = None,
     cache_dir: str | os.PathLike | None = None,
     warm_start: bool = True,
+    max_memory: int | str | None = None,
     **options: Any,
 ) -> LayerDistances:
     """Compare every pair of layers with ``measure``.
@@ -159,6 +184,11 @@ def pairwise(
         GW only: start pair (i, j) also from the permutation of (i, j-1) composed with
         that of (j-1, j). An extra start can only lower the value; pairs are then computed
         in waves of equal layer distance |i - j|.
+    max_memory : int or str, optional
+        Memory budget in bytes (or ``"16GB"``; ``"off"``: none) for the guard that refuses,
+        before allocating, layers and intra-layer matrices that would not fit (every layer's
+        state is held: for GW L × 8 n² bytes). Default: ``$SUBNETSCOPE_MAX_MEMORY``, else the
+        memory available now. See docs/reliability.md.
     **options
         Options of the measure (see ``subnetscope measures``), e.g. ``normalize="mean"``;
         for GW also ``device="cuda"`` (matrix products on a torch device).
@@ -200,9 +230,12 @@ def pairwise(
     warm = bool(warm_start) and is_gw
     t0 = time.perf_counter()
     hashes: dict[str, str] | None = {} if cache_dir is not None else None
-    names, states, n_used = prepare_layers(
-        reps, measure, n_samples=n_samples, seed=seed, prepare_options=prep_opts, hashes=hashes
-    )
+    from .._memory import memory_limit
+
+    with memory_limit(max_memory):
+        names, states, n_used = prepare_layers(
+            reps, measure, n_samples=n_samples, seed=seed, prepare_options=prep_opts, hashes=hashes
+        )
     t_prepare = time.perf_counter() - t0
     resolved = measure.resolved_options(options)
     L = len(names)
@@ -227,6 +260,7 @@ def pairwise(
     stats = {"iterations": 0, "wins": {}}
 
     def finish(i, j, value, perm, pair_stats):
+        _check_value(value, measure.name, names[i], names[j])
         matrix[i, j] = matrix[j, i] = value
         perms[(i, j)] = perm
         if cache is not None:
@@ -318,18 +352,47 @@ class _Runner:
                 for future in futures:
                     future.cancel()
             return
+        import asyncio
+        import concurrent.futures
+
         from distributed import as_completed
 
-        if self.remote is None:
-            self.remote = self.client.scatter(list(self.states))
-        futures = [
-            self.client.submit(_tasks.pair_on_dask, i, j, compare, self.remote[i], self.remote[j],
-                               options, symmetric, is_gw, init, pure=False)
-            for i, j, init in todo
-        ]
+        # Faults: layers are broadcast (a copy on every worker), so a dying worker loses no
+        # data and Dask recomputes its pairs elsewhere. Should every copy be lost, the pair's
+        # future is cancelled: the layers are scattered again and the pair resubmitted.
         try:
-            for future in as_completed(futures):
-                yield future.result()
+            from distributed import KilledWorker
+        except ImportError:  # older distributed
+            from distributed.scheduler import KilledWorker
+        lost = (concurrent.futures.CancelledError, asyncio.CancelledError, KilledWorker)
+        if self.remote is None:
+            self.remote = self.client.scatter(list(self.states), broadcast=True)
+
+        def submit(i, j, init):
+            return self.client.submit(_tasks.pair_on_dask, i, j, compare, self.remote[i], self.remote[j],
+                                      options, symmetric, is_gw, init, pure=False)
+
+        futures = {submit(i, j, init): (i, j, init) for i, j, init in todo}
+        retries: dict[tuple[int, int], int] = {}
+        try:
+            pending = as_completed(list(futures))
+            for future in pending:
+                try:
+                    result = future.result()
+                except lost as exc:
+                    i, j, init = futures[future]
+                    retries[(i, j)] = retries.get((i, j), 0) + 1
+                    if retries[(i, j)] > 3:
+                        raise RuntimeError(f"pair ({i}, {j}) was lost with its Dask workers 3 times; "
+                                           "is the cluster healthy?") from exc
+                    if any(remote.status != "finished" for remote in self.remote):
+                        self.client.wait_for_workers(1, timeout=120)  # a restarted worker may still be starting
+                        self.remote = self.client.scatter(list(self.states), broadcast=True)
+                    again = submit(i, j, init)
+                    futures[again] = (i, j, init)
+                    pending.add(again)
+                    continue
+                yield result
         finally:
             for future in futures:
                 future.cancel()
@@ -366,7 +429,17 @@ def distance(Y1: Any, Y2: Any, measure: str | Measure = "gw", **options: Any) ->
     value = float(measure.compare(measure.prepare(A, **prep_opts), measure.prepare(B, **prep_opts), **comp_opts))
     if not measure.symmetric:
         value = 0.5 * (value + float(measure.compare(measure.prepare(B, **prep_opts), measure.prepare(A, **prep_opts), **comp_opts)))
+    _check_value(value, measure.name, "Y1", "Y2")
     return value
+
+
+def _check_value(value: float, measure: str, a: str, b: str) -> None:
+    # Never a silent NaN in a result: a measure that cannot give a number says so.
+    if not np.isfinite(value):
+        raise ValueError(
+            f"measure {measure!r} gave {value} for {a!r} and {b!r}: the inputs are degenerate for it "
+            "(e.g. a constant layer or values near the float64 limits); nothing was stored"
+        )
 
 
 class _NoBar:

@@ -57,6 +57,11 @@ def cka_prepare(Y: np.ndarray, *, estimator: Estimator = "biased") -> dict:
     check_choice(estimator, "estimator", ("biased", "debiased"))
     n, d = Y.shape
     X = Y - Y.mean(axis=0)
+    largest = max(abs(float(X.max())), abs(float(X.min())))
+    if largest > 0:
+        # CKA is scale-invariant, and its norms are 4th powers of the values: scale by a power
+        # of two (exact, so ordinary layers give bit-identical results) to keep them in range.
+        X = np.ldexp(X, -int(np.frexp(largest)[1]))
     if estimator == "debiased":
         if n < 4:
             raise ValueError(f"measure 'cka' with estimator='debiased' needs at least 4 samples, got {n}")

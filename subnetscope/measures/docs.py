@@ -60,5 +60,8 @@ def measures_markdown() -> str:
 
 if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/measures.md")
-    target.write_text(measures_markdown(), encoding="utf-8")
+    from .._io import atomic_path
+
+    with atomic_path(target) as tmp:
+        tmp.write_text(measures_markdown(), encoding="utf-8")
     print(f"wrote {target}")

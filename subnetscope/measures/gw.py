@@ -57,7 +57,11 @@ def intra_distances(
         (all samples equal) has only zero distances; it is returned unscaled,
         all zeros, rather than divided by zero.
     chunk_size : int, optional
-        Rows of the Gram matrix computed at a time, to bound memory for wide layers.
+        Rows of the Gram matrix computed at a time (layers up to ``FEATURE_BLOCK`` = 4096
+        features). Wider layers are always processed 4096 features at a time, so that
+        memory stays at the float64 layer plus an n × 4096 block plus 3 n² (never a second
+        n × d copy). Before allocating, the n × n matrix and its temporaries (3 × 8 n²
+        bytes) are checked against the memory budget (see :mod:`subnetscope._memory`).
 
     Returns
     -------
@@ -75,18 +79,26 @@ def intra_distances(
     check_choice(metric, "metric", ("euclidean", "sqeuclidean", "cosine"))
     check_choice(normalize, "normalize", ("max", "mean", "none"))
     X = as_representation(Y, "Y")
-    n = X.shape[0]
-    if metric == "cosine":
-        norms = np.linalg.norm(X, axis=1, keepdims=True)
-        X = np.divide(X, norms, out=np.zeros_like(X), where=norms > 0)
-    # Centre first: it leaves distances unchanged and limits cancellation in |x|²+|y|²-2xy.
-    X = X - X.mean(axis=0)
-    sq_norms = np.einsum("ij,ij->i", X, X)
-    step = n if chunk_size is None else max(1, int(chunk_size))
-    D = np.empty((n, n))
-    for start in range(0, n, step):
-        stop = min(n, start + step)
-        D[start:stop] = sq_norms[start:stop, None] + sq_norms[None, :] - 2.0 * (X[start:stop] @ X.T)
+    n, d = X.shape
+    from .._memory import check_memory
+
+    check_memory(8.0 * (3 * n * n + 2 * n * min(d, FEATURE_BLOCK)),
+                 f"the {n}×{n} intra-layer distance matrix (with its temporaries, 3 × 8 n² B)",
+                 "compare on fewer samples (n_samples=, CLI --samples): memory grows as n²")
+    if d > FEATURE_BLOCK:
+        D = _wide_squared_distances(X, metric == "cosine")
+    else:
+        if metric == "cosine":
+            norms = np.linalg.norm(X, axis=1, keepdims=True)
+            X = np.divide(X, norms, out=np.zeros_like(X), where=norms > 0)
+        # Centre first: it leaves distances unchanged and limits cancellation in |x|²+|y|²-2xy.
+        X = X - X.mean(axis=0)
+        sq_norms = np.einsum("ij,ij->i", X, X)
+        step = n if chunk_size is None else max(1, int(chunk_size))
+        D = np.empty((n, n))
+        for start in range(0, n, step):
+            stop = min(n, start + step)
+            D[start:stop] = sq_norms[start:stop, None] + sq_norms[None, :] - 2.0 * (X[start:stop] @ X.T)
     np.maximum(D, 0.0, out=D)
     D = 0.5 * (D + D.T)
     np.fill_diagonal(D, 0.0)
@@ -99,6 +111,34 @@ def intra_distances(
         if scale > 0:
             D /= scale
     return D
+
+
+#: Layers wider than this are processed FEATURE_BLOCK columns at a time (see intra_distances).
+FEATURE_BLOCK = 4096
+
+
+def _wide_squared_distances(X: np.ndarray, cosine: bool) -> np.ndarray:
+    """Squared distances of a wide layer, accumulating the Gram matrix over column blocks, so
+    that only an n × FEATURE_BLOCK centred copy exists at a time (never a second n × d)."""
+    n, d = X.shape
+    blocks = [slice(a, min(d, a + FEATURE_BLOCK)) for a in range(0, d, FEATURE_BLOCK)]
+    scale = None
+    if cosine:
+        sq = np.zeros(n)
+        for b in blocks:
+            sq += np.einsum("ij,ij->i", X[:, b], X[:, b])
+        norms = np.sqrt(sq)[:, None]
+        scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    G = np.zeros((n, n))
+    for b in blocks:
+        Xb = X[:, b] * scale if cosine else X[:, b].copy()
+        Xb -= Xb.mean(axis=0)
+        G += Xb @ Xb.T
+    sq_norms = np.diag(G).copy()
+    G *= -2.0
+    G += sq_norms[:, None]
+    G += sq_norms[None, :]
+    return G
 
 
 @dataclass

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from subnetscope import LayerDistances, bootstrap_subnetworks, layer_changes, pairwise
+from subnetscope import LayerDistances, RunFolder, bootstrap_subnetworks, layer_changes, pairwise
 from subnetscope.cli import main
 from tests.analysis.planted import planted_reps
 
@@ -90,15 +90,49 @@ def test_cli_subnetworks(tmp_path, capsys):
     assert main(["subnetworks", str(tmp_path / "d.npz"), "--method", "contiguous", "--out", str(tmp_path / "a")]) == 0
     out = capsys.readouterr().out
     assert "g0.l0 .. g0.l1" in out and "g1.l0 .. g1.l2" in out
-    record = json.loads((tmp_path / "a" / "subnetworks.json").read_text())
+    # --out is a run folder: results under the matrix's label ("d", the file's name)
+    run = RunFolder(tmp_path / "a")
+    record = run.load_subnetworks()["d"]
     assert record["n_groups"] == 2 and record["n_bootstrap"] == 0
-    assert (tmp_path / "a" / "boundaries.png").stat().st_size > 1000
+    assert run.distance_labels() == ["d"]
+    np.testing.assert_array_equal(run.load_distances("d").matrix, LayerDistances.load(tmp_path / "d.npz").matrix)
+    assert (tmp_path / "a" / "figures" / "d_boundaries.png").stat().st_size > 1000
+    table = run.load_tables()["d_changes"]
+    assert [row[0] for row in table["rows"]] == list(reps) and table["rows"][2][2] is True
+    meta = run.read_meta()
+    assert meta["subnetworks"]["d"]["method"] == "contiguous" and meta["subnetworks"]["d"]["found"] == 2
     assert main(["subnetworks", str(tmp_path / "d.npz"), "--groups", "2", "--bootstrap", "2",
                  "--reps", str(tmp_path / "reps.npz"), "--out", str(tmp_path / "b")]) == 0
     out = capsys.readouterr().out
     assert "1.00" in out and "support = fraction of 2 bootstrap replicates" in out
-    assert json.loads((tmp_path / "b" / "subnetworks.json").read_text())["boundary_support"] == {"2": 1.0}
+    assert RunFolder(tmp_path / "b").load_subnetworks()["d"]["boundary_support"] == {"2": 1.0}
     assert main(["subnetworks", str(tmp_path / "d.npz"), "--bootstrap", "2"]) == 2
     assert "`--bootstrap` needs `--reps REPS.npz`" in capsys.readouterr().err
     assert main(["subnetworks", str(tmp_path / "missing.npz")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_cli_subnetworks_writes_beside_the_input_run_folder_and_reports(tmp_path, capsys):
+    reps, _ = planted_reps(sizes=(2, 3), n=20, seed=6)
+    d = pairwise(reps)
+    # `subnetscope pairwise --out OUT` layout: OUT/distances.npz -> label from the measure, run folder OUT
+    d.save(tmp_path / "p" / "distances.npz")
+    assert main(["subnetworks", str(tmp_path / "p" / "distances.npz"), "--groups", "2"]) == 0
+    assert RunFolder(tmp_path / "p").load_subnetworks()["gw"]["n_groups"] == 2
+    assert (tmp_path / "p" / "distances" / "gw.npz").is_file()
+    # a run folder (as a study writes it): results go beside its matrix, which is not copied
+    run = RunFolder(tmp_path / "run")
+    run.save_distances("model.gw", d)
+    run.save_distances("cka", d)
+    capsys.readouterr()
+    assert main(["subnetworks", str(tmp_path / "run")]) == 2
+    assert "choose one with --label" in capsys.readouterr().err
+    assert main(["subnetworks", str(tmp_path / "run"), "--label", "model.gv"]) == 2
+    assert "did you mean 'model.gw'" in capsys.readouterr().err
+    assert main(["subnetworks", str(tmp_path / "run"), "--label", "model.gw", "--method", "contiguous"]) == 0
+    assert main(["subnetworks", str(tmp_path / "run" / "distances" / "cka.npz")]) == 0
+    assert set(run.load_subnetworks()) == {"model.gw", "cka"}
+    assert run.distance_labels() == ["cka", "model.gw"]
+    assert main(["report", str(tmp_path / "run")]) == 0
+    html = (tmp_path / "run" / "report.html").read_text()
+    assert 'id="subnetworks-model.gw"' in html and 'id="subnetworks-cka"' in html

@@ -9,6 +9,7 @@ from typing import Any, Callable, Literal, Sequence
 
 import numpy as np
 
+from ..._io import save_npy, save_npz
 from ...runs import RunFolder
 from .data import SMOKE_NOTE, load_text_data
 from .models import (block_outputs, evaluate, fine_tune, freeze_before, load_classifier, prune_structured,
@@ -219,7 +220,7 @@ def run_nlp_study(
         run.save_table(f"cross_{name}", f"Cross-model GW: rows {a}, columns {b} (App. J analogue)",
                        [f"{a} \\ {b}", *names_b],
                        [[r, *[round(float(v), 5) for v in row]] for r, row in zip(reps_by[a], values)], note=caveat)
-    np.savez(run.path / "tables" / "cross_model.npz", **cross_values)
+    save_npz(run.path / "tables" / "cross_model.npz", **cross_values)
 
     # --- downstream uses of the boundary (Tables 6, 7) ----------------------------------------
     if downstream:
@@ -301,6 +302,6 @@ def _figures(run, matrices, found, checkpoint_matrices, training, reps_by, cross
     names = list(tuned)
     b = boundary if boundary and 2 <= boundary <= len(names) else len(names)
     plan = gromov_wasserstein(intra_distances(tuned[f"block{b - 1}"]), intra_distances(tuned[f"block{b}"])).plan
-    np.save(run.path / "tables" / "transport_plan.npy", plan)
+    save_npy(run.path / "tables" / "transport_plan.npy", plan)
     ax = plots.plot_transport_plan(plan, row_label=f"block{b - 1} samples", col_label=f"block{b} samples")
     run.save_figure("nlp_transport_plan", ax.figure, f"GW transport plan between block{b - 1} and block{b} (App. F)")
