@@ -182,6 +182,7 @@ class TrainConfig:
     d_mlp: int = 512
     betas: tuple = (0.9, 0.98)
     batch_size: int | None = None
+    grokfast: tuple | None = None
 
     def key(self, kind: str, data: ModSumData) -> str:
         """A short hash of everything that shapes the trained weights."""
@@ -302,6 +303,7 @@ def train_modsum_model(kind: ModelKind, data: ModSumData, config: TrainConfig = 
             from tqdm.auto import tqdm
 
             bar = tqdm(total=config.max_epochs, desc=f"Model {kind} {spec['name']}", leave=True)
+        slow: dict = {}
         start, streak, epoch = time.perf_counter(), 0, 0
         model.train()
         for epoch in range(1, config.max_epochs + 1):
@@ -312,6 +314,8 @@ def train_modsum_model(kind: ModelKind, data: ModSumData, config: TrainConfig = 
                            for lg, (_, t) in zip(logits, spec["outputs"]))
                 optimiser.zero_grad(set_to_none=True)
                 loss.backward()
+                if config.grokfast is not None:
+                    _grokfast_filter(params, slow, *config.grokfast)
                 optimiser.step()
             val_loss, val_acc = evaluate(val)
             streak = streak + 1 if val_acc == 1.0 else 0
@@ -334,6 +338,23 @@ def train_modsum_model(kind: ModelKind, data: ModSumData, config: TrainConfig = 
         p.requires_grad_(False)
     model.eval()
     return TrainResult(model, kind, stages)
+
+
+def _grokfast_filter(params, slow: dict, alpha: float, lamb: float) -> None:
+    """Grokfast-EMA (Lee et al. 2024): add ``lamb`` × the running mean of past gradients.
+
+    The slow component of the gradient is what drives generalisation in grokking; amplifying
+    it shortens the memorise-then-generalise plateau by an order of magnitude or more.
+    """
+    for p in params:
+        if p.grad is None:
+            continue
+        ema = slow.get(p)
+        if ema is None:
+            slow[p] = ema = p.grad.detach().clone()
+        else:
+            ema.mul_(alpha).add_(p.grad.detach(), alpha=1 - alpha)
+        p.grad.add_(ema, alpha=lamb)
 
 
 def load_or_train(kind: ModelKind, data: ModSumData, config: TrainConfig = TrainConfig(), *,
@@ -397,6 +418,9 @@ def paper_name(name: str) -> str:
 def capture_modsum(model, tokens: np.ndarray, *, batch_size: int = 1024) -> dict[str, np.ndarray]:
     """Every representation of ``model`` on ``tokens``, flattened per input, in paper order.
 
+    The library's :func:`subnetscope.capture` with the ``"transformer"`` preset (one capture
+    path for studies and users).
+
     Parameters
     ----------
     model : ModularTransformer
@@ -406,50 +430,18 @@ def capture_modsum(model, tokens: np.ndarray, *, batch_size: int = 1024) -> dict
     Returns
     -------
     dict of str to ndarray of shape (n, d)
-        31 entries per block (:func:`representation_names`), float64. Per-head tensors are
-        split by head (k/q/v/z: (n, 2·d_head); attn_pre/attn: (n, 2·2)).
+        31 entries per block (:func:`representation_names`), float32 as the model computes
+        them. Per-head tensors are split by head (k/q/v/z: (n, 2·d_head); attn_pre/attn: (n, 2·2)).
     """
     import torch
+
+    from ..capture import capture
 
     tokens = np.asarray(tokens)
     if tokens.ndim != 2 or tokens.shape[1] != 2:
         raise ValueError(f"`tokens` must have shape (n, 2) holding (a, b), got {tokens.shape}")
-    n_blocks = len(model.blocks)
-    H = model.config["n_heads"]
-    store: dict[str, list[np.ndarray]] = {name: [] for name in representation_names(n_blocks, H)}
-    hooks = []
-
-    def hook_for(l: int, key: str):
-        def hook(_module, _inputs, output):
-            x = output.detach().cpu().double()
-            if key in ("k", "q", "v", "z"):  # (B, T, H, dh)
-                for h in range(H):
-                    store[f"block{l}.head{h + 1}.{key}"].append(x[:, :, h].reshape(len(x), -1).numpy())
-            elif key in ("attn_pre", "attn"):  # (B, H, T, T)
-                for h in range(H):
-                    store[f"block{l}.head{h + 1}.{key}"].append(x[:, h].reshape(len(x), -1).numpy())
-            else:
-                store[f"block{l}.{key}"].append(x.reshape(len(x), -1).numpy())
-        return hook
-
-    modules = {"resid_pre": "hook_resid_pre", "attn_out": "hook_attn_out", "resid_mid": "hook_resid_mid",
-               "mlp_out": "hook_mlp_out", "resid_post": "hook_resid_post", "pre": "mlp.hook_pre",
-               "post": "mlp.hook_post", "k": "attn.hook_k", "q": "attn.hook_q", "v": "attn.hook_v",
-               "attn_pre": "attn.hook_attn_scores", "attn": "attn.hook_pattern", "z": "attn.hook_z"}
-    try:
-        for l, block in enumerate(model.blocks, start=1):
-            for key, path in modules.items():
-                hooks.append(block.get_submodule(path).register_forward_hook(hook_for(l, key)))
-        was_training = model.training
-        model.eval()
-        with torch.no_grad():
-            for i in range(0, len(tokens), batch_size):
-                model(torch.as_tensor(tokens[i:i + batch_size], dtype=torch.long))
-        model.train(was_training)
-    finally:
-        for h in hooks:
-            h.remove()
-    return {name: np.concatenate(parts) for name, parts in store.items()}
+    reps = capture(model, torch.as_tensor(tokens, dtype=torch.long), "transformer", batch_size=batch_size)
+    return {name: reps[name] for name in reps}
 
 
 # ---------------------------------------------------------------------------------------
