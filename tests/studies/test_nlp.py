@@ -64,6 +64,15 @@ def test_data_errors_name_the_problem(tmp_path):
 
 
 # --- models ---------------------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """As the study does by default: on a shared 2-core CPU, 2 threads stall on these tiny matrices."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture()
 def tiny(tiny_bert_dir):
     return load_classifier(tiny_bert_dir, 2, seed=0)
@@ -86,17 +95,20 @@ def test_block_outputs_match_hidden_states_pooled_independently(tiny):
         block_outputs(model, tokenizer, texts, pooling="max")
 
 
-def test_fine_tune_lowers_the_loss_and_records_checkpoints(tiny):
+def test_fine_tune_learns_the_smoke_task_and_records_checkpoints(tiny):
     model, tokenizer = tiny
-    data = smoke_sentiment(40, seed=0)
-    head = model.classifier.weight.detach().clone()
-    result = fine_tune(model, tokenizer, data.train_texts, data.train_labels, epochs=3, lr=2e-3, batch_size=8,
-                       checkpoint_every=5, on_checkpoint=lambda step, m: {"probe": step * 2})
-    assert result.steps == 3 * int(np.ceil(len(data.train_texts) / 8)) == 21
-    assert [c["step"] for c in result.checkpoints] == [0, 5, 10, 15, 20, 21]
+    data = smoke_sentiment(150, seed=0)
+    before = evaluate(model, tokenizer, data.test_texts, data.test_labels)
+    # A tiny random BERT needs a large step (1e-2) and a few epochs; at 2e-3 it stays at ln 2.
+    result = fine_tune(model, tokenizer, data.train_texts, data.train_labels, epochs=4, lr=1e-2, batch_size=16,
+                       checkpoint_every=20, on_checkpoint=lambda step, m: {"probe": step * 2})
+    assert result.steps == 4 * int(np.ceil(len(data.train_texts) / 16)) == 56
+    assert [c["step"] for c in result.checkpoints] == [0, 20, 40, 56]
     assert all(c["probe"] == 2 * c["step"] for c in result.checkpoints)
-    # The tiny random BERT does not learn this task in 21 steps (open issue, see the report); MiniLM does.
-    assert not torch.equal(head, model.classifier.weight) and len(result.losses) == 21
+    after = evaluate(model, tokenizer, data.test_texts, data.test_labels)
+    assert abs(before["loss"] - np.log(2)) < 0.05 and before["accuracy"] < 0.7
+    assert after["accuracy"] >= 0.9 and after["loss"] < 0.4 < np.log(2)
+    assert np.mean(result.losses[-10:]) < 0.5 * np.mean(result.losses[:10])
     with pytest.raises(ValueError, match="`lr` must be positive"):
         fine_tune(model, tokenizer, data.train_texts, data.train_labels, lr=0)
 
@@ -171,3 +183,59 @@ def test_cli_reports_a_missing_data_file(capsys):
 
     assert main(["study", "nlp", "unused_run", "--data", "nope.tsv", "--no-report"]) == 2
     assert "`data` 'nope.tsv': no such file" in capsys.readouterr().err
+
+
+# --- the whole pipeline -----------------------------------------------------------------------
+def test_run_nlp_study_end_to_end_on_a_tiny_bert(tiny_bert_dir, tmp_path):
+    from subnetscope.runs import RunFolder
+    from subnetscope.studies.nlp import run_nlp_study
+
+    lines = []
+    run = run_nlp_study(tmp_path / "run", model=tiny_bert_dir, max_examples=300, n_samples=40, epochs=4, lr=1e-2,
+                        seeds=(0, 1), sparsity=(0.5,), checkpoint_every=20, log=lines.append)
+    meta = RunFolder(run.path).read_meta()
+    summary = meta["summary"]
+    assert meta["study"] == "nlp" and summary["smoke_set"] is True and "NOT SST-2" in summary["data"]
+    assert summary["n_blocks"] == 2 and summary["boundary_block"] in (1, 2)
+    # the tiny BERT really learns the smoke task; the pre-trained (random) one is at chance
+    assert summary["accuracy"]["finetuned"] >= 0.9 and summary["accuracy"]["pretrained"] < 0.75
+    assert {p.stem for p in (run.path / "distances").glob("*.npz")} == {
+        "pretrained", "finetuned", "finetuned.seed1", "sparse50"}
+    assert sorted(p.name for p in (run.path / "training").glob("*.npz")) == [
+        "step00000.npz", "step00020.npz", "step00040.npz", "step00056.npz"]
+    tables = {p.stem: json.loads(p.read_text()) for p in (run.path / "tables").glob("*.json")}
+    assert {"seeds", "training", "sparse", "cross_pretrained_vs_finetuned", "cross_finetuned_vs_seed",
+            "table6_freeze", "table7_truncate", "nlp_jaccard"} <= set(tables)
+    assert [r[0] for r in tables["seeds"]["rows"]] == [0, 1]
+    assert [r[0] for r in tables["training"]["rows"]] == [0, 20, 40, 56]
+    assert tables["training"]["rows"][-1][3] < tables["training"]["rows"][0][3]  # test loss fell
+    assert len(tables["table6_freeze"]["rows"]) == 2 and len(tables["table7_truncate"]["rows"]) == 2
+    assert sum("boundary" in r[-1] for r in tables["table6_freeze"]["rows"]) == 1
+    assert tables["sparse"]["rows"][0][1] == 0.5
+    assert all(k.startswith("stage: ") or k in ("total", "downstream") or " " in k for k in meta["timings"])
+    assert meta["timings"]["total"] > 0 and len(summary["load_average_start"]) == 3
+    figures = {p.stem for p in (run.path / "figures").glob("*.png")}
+    assert {"nlp_models", "nlp_checkpoints", "nlp_training_curves", "nlp_tsne", "nlp_transport_plan"} <= figures
+    html = (run.path / "report.html").read_text()
+    assert "NOT SST-2" in html and "Table 6 analogue" in html and "Block-output GW" in html
+    assert any("report:" in line for line in lines)
+
+
+def test_cli_study_nlp_uses_a_tsv_file(tiny_bert_dir, tmp_path):
+    from subnetscope.cli import main
+    from subnetscope.runs import RunFolder
+
+    rng = np.random.default_rng(0)
+    rows = [(f"{rng.choice(['a', 'the'])} {w} film .", int(w in _POSITIVE)) for w in (_POSITIVE + _NEGATIVE) * 2]
+    tsv = tmp_path / "mine.tsv"
+    tsv.write_text("sentence\tlabel\n" + "".join(f"{t}\t{y}\n" for t, y in rows))
+    assert main(["study", "nlp", str(tmp_path / "run"), "--model", str(tiny_bert_dir), "--data", str(tsv),
+                 "--seeds", "0", "--sparsity", "--n-samples", "10", "--no-downstream", "--no-figures",
+                 "--no-report"]) == 0
+    meta = RunFolder(tmp_path / "run").read_meta()
+    assert meta["summary"]["smoke_set"] is False and meta["summary"]["data"] == f"file {tsv}"
+    assert meta["options"]["data"] == str(tsv) and meta["options"]["max_length"] == 32
+    assert meta["options"]["seeds"] == [0] and meta["options"]["sparsity"] == []
+    assert not (tmp_path / "run" / "report.html").exists()
+    seeds = json.loads((tmp_path / "run" / "tables" / "seeds.json").read_text())
+    assert "file " in seeds["note"] and "NOT SST-2" not in seeds["note"]

