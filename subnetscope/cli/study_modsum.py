@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser, *, samples: int = DEFAULT_SAM
                         help="other measures computed all-pairs, comma separated (Fig. 8), e.g. cka,rsa")
     parser.add_argument("--bootstrap", type=int, default=0,
                         help="bootstrap replicates of the sub-network search (each = one all-pairs GW)")
-    parser.add_argument("--groups", type=int, default=None, help="number of sub-networks (default: eigengap)")
+    parser.add_argument("--groups", type=int, default=None, help="number of sub-networks (default: best silhouette)")
     parser.add_argument("--compare-starts", type=int, default=0, metavar="K",
                         help="also run GW with POT's default start on K evenly spaced layers and compare")
     parser.add_argument("--no-report", action="store_true", help="do not write report.html")

@@ -18,6 +18,8 @@ def register(studies) -> None:
     parser.add_argument("--samples", type=int, default=300, help="inputs captured at every layer (default 300)")
     parser.add_argument("--pair-samples", type=int, default=300,
                         help="inputs every pair of layers is compared on (default 300)")
+    parser.add_argument("--agw-samples", type=int, default=100,
+                        help="inputs AGW compares on (default 100; AGW is ~20 fused-GW solves per pair)")
     parser.add_argument("--epochs", type=int, default=2, help="training epochs (default 2)")
     parser.add_argument("--batch-size", type=int, default=32, help="training batch size (default 32)")
     parser.add_argument("--optimizer", choices=("adam", "sgd"), default="adam", help="AdamW (default) or SGD")
@@ -25,7 +27,7 @@ def register(studies) -> None:
                         help="peak learning rate of the one-cycle schedule (default 2e-3 adam, 0.05 sgd)")
     parser.add_argument("--measures", nargs="+", default=None, metavar="NAME",
                         help="measures (default: every one that handles different widths)")
-    parser.add_argument("--groups", type=int, default=None, help="number of sub-networks (default: eigengap)")
+    parser.add_argument("--groups", type=int, default=None, help="number of sub-networks (default: best silhouette)")
     parser.add_argument("--boot", type=int, default=2, help="resamples for the stability of the GW groups (0: skip)")
     parser.add_argument("--boot-samples", type=int, default=150, help="inputs per resample (default 150)")
     parser.add_argument("--seed", type=int, default=0)
@@ -38,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     run_vision_study(args.out, data=args.data, samples=args.samples, pair_samples=args.pair_samples,
                      epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
-                     max_lr=args.lr, measures=args.measures,
+                     max_lr=args.lr, measures=args.measures, agw_samples=args.agw_samples,
                      n_groups=args.groups, n_boot=args.boot, boot_samples=args.boot_samples, seed=args.seed,
                      report=not args.no_report)
     return 0

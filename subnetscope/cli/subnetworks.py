@@ -34,6 +34,8 @@ def register(sub) -> None:
                         help="number of groups (default: chosen automatically, with the evidence printed)")
     parser.add_argument("--max-groups", type=int, default=10, metavar="K",
                         help="largest number of groups considered automatically (default: 10)")
+    parser.add_argument("--select", default="silhouette", choices=("silhouette", "eigengap"),
+                        help="how the number of groups is chosen (default: silhouette; eigengap: spectral only)")
     parser.add_argument("--bootstrap", type=int, default=0, metavar="B",
                         help="bootstrap replicates over the inputs (needs --reps; default: none)")
     parser.add_argument("--reps", type=Path, default=None,
@@ -100,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
     elif args.reps is not None or args.samples is not None:
         raise ValueError("`--reps` and `--samples` are used only with `--bootstrap B`")
     else:
-        result = find_subnetworks(distances, args.groups, args.method, args.seed, max_groups=args.max_groups)
+        result = find_subnetworks(distances, args.groups, args.method, args.seed, max_groups=args.max_groups,
+                                  select=args.select)
     changes = layer_changes(distances)
 
     folder = RunFolder(out)

@@ -524,7 +524,7 @@ def run_modsum(
     bootstrap : int
         Bootstrap replicates of the sub-network search (0: none; each costs one all-pairs GW).
     n_groups : int, optional
-        Number of sub-networks (default: chosen by the eigengap).
+        Number of sub-networks (default: chosen by the silhouette, see find_subnetworks).
     compare_starts : int
         If > 0, recompute GW on this many evenly spaced layers with POT's default start only
         (``starts=("product",)``) and compare with our multi-start values.

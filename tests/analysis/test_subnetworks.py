@@ -129,3 +129,16 @@ def test_bad_inputs(planted):
         find_subnetworks(nan)
     with pytest.raises(ValueError, match="sub-network record lacks the keys"):
         Subnetworks.from_dict({"names": []})
+
+
+def test_silhouette_keeps_a_chain_of_small_steps_together_where_the_eigengap_splits_it():
+    """A drifting chain of 10 near-identical layers and a distant pair (the ResNet9 shape)."""
+    rng = np.random.default_rng(0)
+    position = np.concatenate([np.cumsum(rng.uniform(0.5, 1.5, 10)) * 1e-3, [1.0, 1.002]])
+    d = LayerDistances(tuple(f"l{i}" for i in range(12)), np.abs(position[:, None] - position[None, :]))
+    found = find_subnetworks(d)
+    assert found.selection["criterion"].startswith("silhouette")
+    assert found.labels.tolist() == [0] * 10 + [1, 1]
+    assert find_subnetworks(d, select="eigengap").n_groups > 2  # why it is no longer the default
+    with pytest.raises(ValueError, match="select='eigengap'.*spectral"):
+        find_subnetworks(d, method="contiguous", select="eigengap")

@@ -73,7 +73,7 @@ def changes_along(distances) -> np.ndarray:
 
 def find_groups(distances, n_groups: int | None = None, *, seed: int = 0) -> dict[str, Any]:
     """Sub-networks of a layer × layer matrix, by :func:`subnetscope.analysis.find_subnetworks`
-    (spectral; the number of groups from the eigengap when ``n_groups`` is None).
+    (spectral; the number of groups by the silhouette when ``n_groups`` is None).
 
     Returns ``{"labels", "groups", "names", "method"}``; labels are numbered in order of first
     appearance along the network.

@@ -15,7 +15,8 @@ def plot_all_pairs(matrices: Mapping[str, object], *, title: str = "", boundarie
     from ...plots.heatmap import plot_distances
 
     plt = _pyplot()
-    fig, axes = plt.subplots(1, len(matrices), figsize=(7.2 * len(matrices), 6.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(matrices), figsize=(7.6 * len(matrices), 6.6), squeeze=False,
+                             layout="constrained")
     for ax, (model, d) in zip(axes[0], matrices.items()):
         plot_distances(d, ax=ax, boundaries=boundaries.get(model, ()),
                        title=f"{model}: {d.measure} (n = {d.n_samples})")
