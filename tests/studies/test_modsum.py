@@ -109,6 +109,25 @@ def test_minibatch_mode_takes_one_step_per_batch(monkeypatch):
     assert len(steps) == TINY.max_epochs          # full batch: one step per epoch
 
 
+def test_grokfast_filter_adds_lamb_times_ema_to_the_gradient(monkeypatch):
+    # with alpha = 0 the EMA is the current gradient, so the step sees (1 + lamb) * g
+    data = M.modsum_data("mod", p=11)
+    seen = []
+    original = torch.optim.AdamW.step
+
+    def spy(self, *a, **k):
+        seen.append(self.param_groups[0]["params"][0].grad.clone())
+        return original(self, *a, **k)
+
+    monkeypatch.setattr(torch.optim.AdamW, "step", spy)
+    one = M.TrainConfig(**{**TINY.__dict__, "max_epochs": 1})
+    M.train_modsum_model("0", data, one, progress=False)
+    M.train_modsum_model("0", data, M.TrainConfig(**{**one.__dict__, "grokfast_alpha": 0.0, "grokfast_lamb": 2.0}),
+                         progress=False)
+    assert torch.allclose(seen[1], 3 * seen[0], atol=1e-6)
+    assert one.key("0", data) != M.TrainConfig(**{**one.__dict__, "grokfast_alpha": 0.98}).key("0", data)
+
+
 def test_wrong_data_for_model_is_refused():
     with pytest.raises(ValueError, match="Model 0 is trained on f_mod"):
         M.train_modsum_model("0", M.modsum_data("mod3"), TINY, progress=False)
