@@ -177,7 +177,7 @@ def pairwise(
     >>> round(d["a", "b"], 9), d["a", "c"] > 0
     (0.0, True)
     """
-    from ..measures.gw import gw_compare
+    from ..measures.gw import gw_compare, resolve_assignment
 
     measure = get_measure(measure)
     prep_opts, comp_opts = measure.split_options(options)
@@ -192,6 +192,11 @@ def pairwise(
         progress = sys.stderr.isatty()
     is_gw = measure.compare is gw_compare
     device = comp_opts.get("device") if is_gw else None
+    if is_gw:
+        # Resolve "auto" here, once: every worker (local or Dask) then uses the same exact
+        # solver, and the cache manifest records which one made its pairs.
+        comp_opts = {**comp_opts, "assignment": resolve_assignment(comp_opts.get("assignment", "auto"))}
+        options = {**options, "assignment": comp_opts["assignment"]}
     if device is not None:
         from .torch_gw import resolve_device
 
@@ -256,7 +261,8 @@ def pairwise(
         "n_jobs": jobs,
     }
     if is_gw:
-        info.update(gw_iterations=stats["iterations"], gw_wins=stats["wins"], warm_start=warm)
+        info.update(gw_iterations=stats["iterations"], gw_wins=stats["wins"], warm_start=warm,
+                    gw_assignment=comp_opts["assignment"])
     if progress:
         solver = ""
         if is_gw:
