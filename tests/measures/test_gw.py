@@ -248,3 +248,12 @@ def test_assignment_option_is_checked_and_auto_resolves(monkeypatch):
     with pytest.raises(ImportError, match="pip install lap"):
         gromov_wasserstein(C, C, assignment="lap")
     assert gromov_wasserstein(C, C).value == pytest.approx(0.0, abs=1e-12)
+
+
+def test_low_dimensional_test_tells_apart_few_and_many_dimensions(rng):
+    from subnetscope.measures.gw import _low_dimensional
+
+    assert _low_dimensional(intra_distances(rng.normal(size=(120, 2))))
+    assert _low_dimensional(intra_distances(rng.normal(size=(120, 4)) @ rng.normal(size=(4, 50))))
+    assert not _low_dimensional(intra_distances(rng.normal(size=(120, 30))))
+    assert _low_dimensional(np.zeros((10, 10)))  # a constant layer
