@@ -122,7 +122,18 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     parser.add_argument("--no-parallel", action="store_true", help="skip the n_jobs=-1 run")
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="cap BLAS threads for the whole run (both sides), e.g. 1 on a busy machine")
     args = parser.parse_args(argv)
+    if args.blas_threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=args.blas_threads, user_api="blas"):
+            return _run(args)
+    return _run(args)
+
+
+def _run(args) -> int:
     n = args.n or (200 if args.quick else 1000)
     if args.layers is not None:
         layers = args.layers
@@ -164,7 +175,7 @@ def main(argv=None) -> int:
               f"{r['mean_rel_diff']:+.2%}, worst {r['worst_rel_diff']:+.2e}, best {r['best_rel_diff']:+.2%}; "
               f"best start {r['gw_wins']}", flush=True)
     result = {
-        "source": source, "layer_names": list(reps), "assignment": resolve_assignment("auto"),
+        "blas_threads": args.blas_threads, "source": source, "layer_names": list(reps), "assignment": resolve_assignment("auto"),
         "load_average_start": list(load), "load_average_end": list(os.getloadavg()),
         "n": n, "layers": L, "pairs": L * (L - 1) // 2, "cores": os.cpu_count(),
         "machine": platform.platform(), "pot_seconds": t_pot, "ours": runs,
