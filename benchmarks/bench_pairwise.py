@@ -1,11 +1,21 @@
 """Benchmark: the paper's POT loop vs `subnetscope.pairwise`, same representations, one run.
 
-    python benchmarks/bench_pairwise.py --quick                 # ~1-2 minutes
-    python benchmarks/bench_pairwise.py --n 1000 --layers 24 --json bench.json
+    python benchmarks/bench_pairwise.py --quick                 # ~1 minute
+    python benchmarks/bench_pairwise.py --n 1000 --layers 12 --json bench.json
+    python benchmarks/bench_pairwise.py --source chain --n 1000 --layers 24
 
-Representations: a synthetic feed-forward chain of ``--layers`` layers of mixed widths
-(tanh of random linear maps of the previous layer) on n inputs; each layer's intra-layer
-distance matrix (Euclidean, divided by its max) is computed once and shared by both sides.
+Representations (``--source``):
+
+* ``modular`` (default): the 93 representations of the paper's 3-block modular-addition
+  transformer (:class:`subnetscope.models.ModularTransformer`, capture preset
+  ``"transformer"``) on n of the 59² inputs (a, b). The model is **randomly initialised**
+  (seed 0), not trained: the benchmark measures the solver, not the study.
+  ``--layers K`` keeps K of the 93, evenly spaced in capture order (0 = all 93).
+* ``chain``: a synthetic feed-forward chain of ``--layers`` layers of mixed widths (tanh of
+  random linear maps of the previous layer).
+
+Each layer's intra-layer distance matrix (Euclidean, divided by its max) is computed once
+and shared by both sides.
 
 (a) POT: for every pair, ``ot.gromov.gromov_wasserstein2(C1, C2, p, q, "square_loss")``
     with uniform p, q, exactly as the paper did.
@@ -34,7 +44,25 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from subnetscope.engine.pairwise import pairwise  # noqa: E402
-from subnetscope.measures.gw import intra_distances  # noqa: E402
+from subnetscope.measures.gw import intra_distances, resolve_assignment  # noqa: E402
+
+
+def make_modular(n: int, layers: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """``layers`` (0 = all) evenly spaced representations of a random-init 3-block ModularTransformer."""
+    import torch
+
+    from subnetscope.capture import capture
+    from subnetscope.models import ModularTransformer
+
+    torch.manual_seed(seed)
+    model = ModularTransformer(59, 59, n_blocks=3)
+    a, b = np.meshgrid(np.arange(59), np.arange(59), indexing="ij")
+    tokens = torch.tensor(np.c_[a.ravel(), b.ravel()])
+    reps = capture(model, tokens, "transformer", n_samples=n, seed=seed)
+    names = list(reps.keys())
+    if layers and layers < len(names):
+        names = [names[k] for k in np.unique(np.linspace(0, len(names) - 1, layers).round().astype(int))]
+    return {name: np.asarray(reps[name], dtype=np.float64) for name in names}
 
 
 def make_chain(n: int, layers: int, seed: int = 0) -> dict[str, np.ndarray]:
@@ -83,22 +111,52 @@ def compare(ours: np.ndarray, pot: np.ndarray) -> dict[str, float]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small run: n=200, 8 layers")
+    parser.add_argument("--source", choices=("modular", "chain"), default="modular",
+                        help="representations: the random-init 3-block modular transformer (default) or a synthetic chain")
     parser.add_argument("--n", type=int, default=None, help="inputs per layer (default 1000; quick 200)")
-    parser.add_argument("--layers", type=int, default=None, help="layers (default 24; quick 8)")
+    parser.add_argument("--layers", type=int, default=None,
+                        help="layers: modular = how many of the 93, evenly spaced (0 = all; default 12, quick 8); "
+                             "chain = chain length (default 24, quick 8)")
+    parser.add_argument("--emd", action="store_true",
+                        help="also run the defaults with assignment='emd' (POT's network simplex, the old solver)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
     parser.add_argument("--no-parallel", action="store_true", help="skip the n_jobs=-1 run")
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="cap BLAS threads for the whole run (both sides), e.g. 1 on a busy machine")
     args = parser.parse_args(argv)
+    if args.blas_threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=args.blas_threads, user_api="blas"):
+            return _run(args)
+    return _run(args)
+
+
+def _run(args) -> int:
     n = args.n or (200 if args.quick else 1000)
-    layers = args.layers or (8 if args.quick else 24)
-    reps = make_chain(n, layers, args.seed)
+    if args.layers is not None:
+        layers = args.layers
+    else:
+        layers = 8 if args.quick else (12 if args.source == "modular" else 24)
+    if args.source == "modular":
+        reps = make_modular(n, layers, args.seed)
+        source = "3-block ModularTransformer, random init (seed %d)" % args.seed
+    else:
+        reps = make_chain(n, layers, args.seed)
+        source = "synthetic tanh chain (seed %d)" % args.seed
     L = len(reps)
-    print(f"{L} layers, {L * (L - 1) // 2} pairs, n = {n}, {os.cpu_count()} cores", flush=True)
+    load = os.getloadavg()
+    print(f"{source}: {L} layers, {L * (L - 1) // 2} pairs, n = {n}, {os.cpu_count()} cores, "
+          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; assignment solver "
+          f"{resolve_assignment('auto')!r}", flush=True)
 
     pot, t_pot = pot_loop(reps)
     print(f"POT loop: {t_pot:.1f} s ({t_pot / (L * (L - 1) / 2):.3f} s/pair)", flush=True)
     runs = {}
     configs = {"defaults": {}}
+    if args.emd:
+        configs["defaults, assignment='emd'"] = {"assignment": "emd"}
     if not args.no_parallel:
         configs["n_jobs=-1"] = {"n_jobs": -1}
         # POT's start only (same local search as POT, our iteration and first step): solver speed alone
@@ -108,17 +166,27 @@ def main(argv=None) -> int:
         d = pairwise(reps, progress=False, **kwargs)
         seconds = time.perf_counter() - t0
         runs[label] = {"seconds": seconds, "speedup_vs_pot": t_pot / seconds, **compare(d.matrix, pot),
-                       "gw_iterations": d.info["gw_iterations"], "gw_wins": d.info["gw_wins"]}
+                       "gw_iterations": d.info["gw_iterations"], "gw_wins": d.info["gw_wins"],
+                       "options": {k: v for k, v in d.options.items() if k in ("assignment", "starts")},
+                       "load_average_after": list(os.getloadavg())}
         r = runs[label]
         print(f"ours ({label}): {seconds:.1f} s, {r['speedup_vs_pot']:.2f}x POT; ours <= POT on "
               f"{100 * r['fraction_ours_le_pot']:.1f}% of pairs; relative difference mean "
               f"{r['mean_rel_diff']:+.2%}, worst {r['worst_rel_diff']:+.2e}, best {r['best_rel_diff']:+.2%}; "
               f"best start {r['gw_wins']}", flush=True)
     result = {
+        "blas_threads": args.blas_threads, "source": source, "layer_names": list(reps), "assignment": resolve_assignment("auto"),
+        "load_average_start": list(load), "load_average_end": list(os.getloadavg()),
         "n": n, "layers": L, "pairs": L * (L - 1) // 2, "cores": os.cpu_count(),
         "machine": platform.platform(), "pot_seconds": t_pot, "ours": runs,
         "peak_rss_mib": peak_rss_mib(),
     }
+    print("\n| run | seconds | vs POT loop | ours <= POT | mean rel. diff | worst rel. diff |")
+    print("|---|---|---|---|---|---|")
+    print(f"| POT loop (paper) | {t_pot:.1f} | 1x | - | - | - |")
+    for label, r in runs.items():
+        print(f"| {label} | {r['seconds']:.1f} | {r['speedup_vs_pot']:.2f}x | "
+              f"{100 * r['fraction_ours_le_pot']:.1f}% | {r['mean_rel_diff']:+.2%} | {r['worst_rel_diff']:+.1e} |")
     print(f"peak memory (max RSS of this process): {result['peak_rss_mib']:.0f} MiB")
     if args.json is not None:
         args.json.write_text(json.dumps(result, indent=2) + "\n")

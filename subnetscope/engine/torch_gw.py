@@ -6,7 +6,7 @@ with ``device=...``:
 * on the device, in float64: the gradient ``C1 @ C2[σ] / n`` (one n × n × n product, the
   O(n³) part) and, for dense plans, ``C1 @ T @ C2``. Both distance matrices are moved to
   the device once per pair.
-* on the CPU: the exact assignment (network simplex, as on the NumPy path) on the
+* on the CPU: the exact assignment (the same solver as on the NumPy path) on the
   gradient copied back (n² float64, ~8 MB at n = 1000), and the scalar line search.
 
 So the solver, its starts, its stopping rule and its guarantees (never worse than POT's
@@ -47,10 +47,10 @@ def resolve_device(device: str):
 class TorchProblem(_Problem):
     """:class:`~subnetscope.measures.gw._Problem` whose gradients are computed with torch."""
 
-    def __init__(self, C1: np.ndarray, C2: np.ndarray, *, device: str = "cuda"):
+    def __init__(self, C1: np.ndarray, C2: np.ndarray, *, device: str = "cuda", assignment: str = "emd"):
         import torch
 
-        super().__init__(C1, C2)
+        super().__init__(C1, C2, assignment)
         self.device = resolve_device(device)
         self._C1 = torch.as_tensor(np.ascontiguousarray(C1), dtype=torch.float64, device=self.device)
         self._C2 = torch.as_tensor(np.ascontiguousarray(C2), dtype=torch.float64, device=self.device)

@@ -200,3 +200,16 @@ def test_engine_argument_errors(tmp_path):
         pairwise(reps, progress="yes")
     with pytest.raises(TypeError, match="unknown option 'warm' for measure 'gw'.*did you mean 'warm_start'|unknown option 'warm'"):
         pairwise(reps, warm=True)
+
+
+def test_assignment_solver_is_resolved_once_recorded_and_cache_keyed_on_it(tmp_path):
+    pytest.importorskip("lap")
+    reps = _chain(n=30)
+    fast = pairwise(reps, cache_dir=tmp_path)  # "auto" is resolved here, in this process
+    assert fast.options["assignment"] == "auto" and fast.info["gw_assignment"] == "auto"
+    simplex = pairwise(reps, assignment="emd")
+    assert simplex.options["assignment"] == "emd"
+    np.testing.assert_allclose(simplex.matrix, fast.matrix, rtol=1e-10, atol=1e-14)
+    np.testing.assert_array_equal(pairwise(reps, n_jobs=2, assignment="lap").matrix, fast.matrix)
+    with pytest.raises(ValueError, match=r"option 'assignment' \(cache: 'auto', now: 'emd'\)"):
+        pairwise(reps, cache_dir=tmp_path, assignment="emd")

@@ -177,3 +177,83 @@ class TestBadInput:
             gromov_wasserstein(np.zeros((3, 3)), np.zeros((3, 3)), starts=("random",))
         with pytest.raises(TypeError, match=r"unknown option 'normalise' for measure 'gw'.*did you mean 'normalize'"):
             distance(np.eye(3), np.eye(3), normalise="max")
+
+
+# --- the exact assignment solvers: lap (Jonker-Volgenant) and emd (POT's network simplex) ---
+
+
+def _gw_gradients():
+    """Real Frank-Wolfe gradients C1 @ C2[σ] / n along a path, at several sizes."""
+    from subnetscope.measures.gw import _Problem, _assignment
+
+    out = []
+    for n in (40, 150):
+        reps = layer_chain(n=n)
+        names = list(reps)
+        P = _Problem(intra_distances(reps[names[1]]), intra_distances(reps[names[3]]))
+        sigma = np.arange(n)
+        for _ in range(3):
+            G = P.grad_perm(sigma)
+            out.append(G)
+            sigma = _assignment(G, "emd")
+    rng = np.random.default_rng(3)
+    out.append(rng.integers(0, 4, size=(30, 30)).astype(float))  # many ties
+    return out
+
+
+@pytest.mark.parametrize("G", _gw_gradients())
+def test_lap_assignment_is_optimal_like_emd(G):
+    pytest.importorskip("lap")
+    from scipy.optimize import linear_sum_assignment
+
+    from subnetscope.measures.gw import _assignment
+
+    rows = np.arange(G.shape[0])
+    by_lap, by_emd = _assignment(G, "lap"), _assignment(G, "emd")
+    assert np.array_equal(np.sort(by_lap), rows)
+    best = G[rows, linear_sum_assignment(G, maximize=True)[1]].sum()
+    assert G[rows, by_lap].sum() == pytest.approx(best, rel=1e-13, abs=1e-13)
+    assert G[rows, by_emd].sum() == pytest.approx(best, rel=1e-13, abs=1e-13)
+
+
+@pytest.mark.parametrize("k", range(len(_instances())))
+def test_lap_solver_same_objective_as_emd_and_never_worse_than_pot(k):
+    pytest.importorskip("lap")
+    C1, C2 = _instances()[k]
+    by_lap = gromov_wasserstein(C1, C2, assignment="lap")
+    by_emd = gromov_wasserstein(C1, C2, assignment="emd")
+    assert by_lap.value <= _pot_default(C1, C2) * (1 + 1e-9) + 1e-12
+    assert by_emd.value <= _pot_default(C1, C2) * (1 + 1e-9) + 1e-12
+    if k == 6:
+        # The evenly spaced ring has exactly tied distances: several permutations are
+        # optimal at some steps, the two solvers may pick different ones, and the paths
+        # (both exact Frank-Wolfe) can end in different local optima. Only the guarantee holds.
+        return
+    assert by_lap.values == pytest.approx(by_emd.values, rel=1e-10, abs=1e-14)
+    assert by_lap.value == pytest.approx(by_emd.value, rel=1e-10, abs=1e-14)
+    if k < 4:
+        assert gromov_wasserstein(C1, C2, starts=("product",), assignment="lap").value == pytest.approx(
+            _pot_default(C1, C2), rel=1e-7
+        )
+
+
+def test_assignment_option_is_checked_and_auto_resolves(monkeypatch):
+    from subnetscope.measures import gw
+
+    C = intra_distances(layer_chain(n=20)["layer1"])
+    with pytest.raises(ValueError, match="assignment"):
+        gromov_wasserstein(C, C, assignment="hungarian")
+    monkeypatch.setitem(__import__("sys").modules, "lap", None)  # as if `lap` were not installed
+    assert gw.resolve_assignment("auto") == "emd"
+    with pytest.raises(ImportError, match="pip install lap"):
+        gromov_wasserstein(C, C, assignment="lap")
+    assert gromov_wasserstein(C, C).value == pytest.approx(0.0, abs=1e-12)
+
+
+def test_low_dimensional_test_tells_apart_few_and_many_dimensions(rng):
+    from subnetscope.measures.gw import _low_dimensional
+
+    assert _low_dimensional(intra_distances(rng.normal(size=(120, 2))))
+    assert _low_dimensional(intra_distances(rng.normal(size=(120, 4)) @ rng.normal(size=(4, 50))))
+    assert not _low_dimensional(intra_distances(rng.normal(size=(120, 30))))
+    assert _low_dimensional(np.zeros((10, 10)))  # a constant layer
