@@ -616,7 +616,7 @@ def run_modsum(
                 res = probe(preps, data.targets[t][rows[:probe_samples]], kind, seed=seed).as_dict()
                 r = target_table({t: res}, tolerance=0.0)[0]
                 rows4.append([kind, *r])
-                log(f"  {kind} probe {t}: best {r[1]}  error {r[3]:.3f}")
+                log(f"  {kind} probe {t}: best {r[1]}  held-out error {r[2]:.3f}")
         run.save_table("table4_probes", f"Probe held-out error, Model {model} (Table 4 analogue)",
                        ["probe", "target", "best layers", "min error", "layers at min"], rows4,
                        note=f"{probe_samples} inputs, 20% held out")
