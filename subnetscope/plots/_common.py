@@ -26,6 +26,20 @@ def pyplot():
     return plt
 
 
+def grid_figure(n_panels: int, ncols: int, cell: tuple[float, float], fig=None):
+    """A figure for ``n_panels`` small multiples in rows of ``ncols``: (fig, nrows, ncols).
+
+    ``fig`` is cleared and reused when given; otherwise a new figure of ``cell`` inches per panel.
+    """
+    ncols = max(1, min(ncols, n_panels))
+    nrows = int(np.ceil(n_panels / ncols))
+    if fig is None:
+        fig = pyplot().figure(figsize=(cell[0] * ncols, cell[1] * nrows))
+    else:
+        fig.clf()
+    return fig, nrows, ncols
+
+
 def label_step(n_labels: int, max_labels: int) -> int:
     """Show every ``step``-th label so that at most ``max_labels`` are drawn."""
     if max_labels < 1:

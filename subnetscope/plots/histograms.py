@@ -127,18 +127,12 @@ def plot_intra_histograms(histograms: IntraHistograms | Mapping[str, np.ndarray]
         ``fig.axes[k]`` is layer k's histogram; its title is the layer name and, from the
         second layer on, ``KL = ...`` to the previous layer.
     """
-    from ._common import pyplot
+    from ._common import grid_figure
 
     if not isinstance(histograms, IntraHistograms):
         histograms = intra_histograms(histograms)
-    plt = pyplot()
     L = len(histograms.names)
-    ncols = max(1, min(ncols, L))
-    nrows = int(np.ceil(L / ncols))
-    if fig is None:
-        fig = plt.figure(figsize=(2.3 * ncols, 1.9 * nrows))
-    else:
-        fig.clf()
+    fig, nrows, ncols = grid_figure(L, ncols, (2.3, 1.9), fig)
     edges = histograms.edges
     width = np.diff(edges)
     ymax = float(histograms.probabilities.max())

@@ -170,7 +170,7 @@ def plot_tsne(embeddings: Mapping[str, np.ndarray], fig=None, *, labels=None,
     fig : matplotlib Figure
         ``fig.axes[k]`` is layer k's scatter, titled with its name.
     """
-    from ._common import pyplot
+    from ._common import grid_figure
 
     if not isinstance(embeddings, Mapping) or not embeddings:
         raise ValueError("`embeddings` must map layer names to arrays, got an empty or non-mapping value")
@@ -183,14 +183,8 @@ def plot_tsne(embeddings: Mapping[str, np.ndarray], fig=None, *, labels=None,
     highlight = [int(h) for h in highlight]
     if any(not 0 <= h < n for h in highlight):
         raise ValueError(f"`highlight` must hold row indices in 0..{n - 1}, got {highlight}")
-    plt = pyplot()
     L = len(embeddings)
-    ncols = max(1, min(ncols, L))
-    nrows = int(np.ceil(L / ncols))
-    if fig is None:
-        fig = plt.figure(figsize=(2.2 * ncols, 2.2 * nrows))
-    else:
-        fig.clf()
+    fig, nrows, ncols = grid_figure(L, ncols, (2.2, 2.2), fig)
     for k, (name, X) in enumerate(embeddings.items()):
         X = np.asarray(X)
         ax = fig.add_subplot(nrows, ncols, k + 1)
