@@ -178,11 +178,13 @@ def test_boundary_block_is_the_first_block_of_the_last_group():
     assert boundary_block(Subnetworks(names=names, labels=np.zeros(6, int), method="contiguous")) is None
 
 
-def test_cli_reports_a_missing_data_file(capsys):
+def test_cli_reports_a_missing_data_file(capsys, tmp_path):
     from subnetscope.cli import main
 
-    assert main(["study", "nlp", "unused_run", "--data", "nope.tsv", "--no-report"]) == 2
+    run = tmp_path / "unused_run"
+    assert main(["study", "nlp", str(run), "--data", "nope.tsv", "--no-report"]) == 2
     assert "`data` 'nope.tsv': no such file" in capsys.readouterr().err
+    assert not run.exists()  # nothing is written for a run that cannot start
 
 
 # --- the whole pipeline -----------------------------------------------------------------------

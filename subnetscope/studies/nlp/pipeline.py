@@ -146,9 +146,9 @@ def _run(run_dir, *, model, data, text_column, label_column, max_examples, n_sam
 
     load_start = _load_average()
     t0 = time.perf_counter()
-    run = RunFolder(run_dir)
     texts = load_text_data(data, text_column=text_column, label_column=label_column,
-                           max_examples=max_examples, seed=seeds[0])
+                           max_examples=max_examples, seed=seeds[0])  # before the run folder: bad data leaves nothing
+    run = RunFolder(run_dir)
     analysis_texts = texts.test_texts[:n_samples] if n_samples else texts.test_texts
     smoke = data is None
     caveat = SMOKE_NOTE if smoke else f"data: {texts.source}"
