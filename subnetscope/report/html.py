@@ -50,10 +50,33 @@ def _table(columns, rows, note: str = "") -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{note_html}"
 
 
+_LONG = 240  # characters: longer structured values are folded into a <details> element
+
+
+def _kv_cell(value: Any) -> str:
+    text = _fmt(value)
+    if isinstance(value, (Mapping, list, tuple)) and len(text) > _LONG:
+        entries = f"{len(value)} entr{'y' if len(value) == 1 else 'ies'}"
+        full = json.dumps(value, indent=1, default=str)
+        return (f"<td><details><summary>{_esc(text[:120])}… ({entries})</summary>"
+                f"<pre>{_esc(full)}</pre></details></td>")
+    cls = ' class="num"' if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
+    return f"<td{cls}>{_esc(text)}</td>"
+
+
+def _scores(scores: Any) -> str:
+    """``k = score`` pairs, 3 significant digits: ``2: 0.782, 3: 0.728``."""
+    if not isinstance(scores, Mapping):
+        return _fmt(scores)
+    return ", ".join(f"{k}: {v:.3g}" if isinstance(v, (int, float)) else f"{k}: {_fmt(v)}" for k, v in scores.items())
+
+
 def _kv_table(mapping: Mapping[str, Any], key: str = "option", value: str = "value") -> str:
     if not mapping:
         return '<p class="empty">none recorded</p>'
-    return _table([key, value], [[k, _fmt(v)] for k, v in mapping.items()])
+    rows = "".join(f"<tr><td>{_esc(str(k))}</td>{_kv_cell(v)}</tr>" for k, v in mapping.items())
+    return (f"<table><thead><tr><th>{_esc(key)}</th><th>{_esc(value)}</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
 
 
 def _png_data_uri(data: bytes) -> str:
@@ -99,7 +122,7 @@ def _answer(subnetworks: Mapping[str, Mapping]) -> str:
             f'<h3 id="subnetworks-{_esc(label)}">{_esc(label)}: {rec.get("n_groups", len(ranges))} '
             f"sub-networks</h3><p><strong>{_esc(described) or 'no ranges recorded'}</strong></p>"
             f'<p class="hint">{_esc(how)}'
-            + (f"; scores {_esc(_fmt(selection.get('scores')))} (chosen: {_esc(_fmt(chosen))})"
+            + (f"; scores {_esc(_scores(selection.get('scores')))} (chosen: {_esc(_fmt(chosen))})"
                if selection.get("scores") else "") + "</p>"
             + _table(["group", "first layer", "last layer", "indices", "layers", "support"], rows,
                      "support: fraction of bootstrap resamples that reproduce the group (— when not measured)")

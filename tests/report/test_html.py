@@ -125,3 +125,15 @@ def test_cli_writes_the_report_and_fails_cleanly(run_folder, tmp_path, capsys):
     assert "report.html" in capsys.readouterr().out
     assert main(["report", str(tmp_path / "missing")]) == 2
     assert "subnetscope report: error: run folder" in capsys.readouterr().err
+
+
+def test_long_summary_values_fold_and_selection_scores_are_rounded(run_folder):
+    per_layer = {f"layer{k}": 0.123456789 * k for k in range(40)}
+    run_folder.update_meta(summary={"groups": 2, "target_distances": per_layer})
+    parsed = _parse(render_report(run_folder.path))
+    page = " ".join(parsed.text)
+    assert ("details", {}) in parsed.tags and ("summary", {}) in parsed.tags
+    assert "(40 entries)" in page  # folded, with the count shown
+    assert '"layer39": 4.814' in page  # the full value is still there, unfolded on click
+    assert "scores 2: 0.61, 3: 0.22" in page
+    assert "groups" in page and "2" in page  # short values stay plain
