@@ -446,17 +446,6 @@ def capture_modsum(model, tokens: np.ndarray, *, batch_size: int = 1024) -> dict
 # ---------------------------------------------------------------------------------------
 # the pipeline
 # ---------------------------------------------------------------------------------------
-def _pairwise(reps, measure, *, cache_dir=None, progress=True, **options):
-    """:func:`subnetscope.pairwise`, passing ``cache_dir`` only where the engine supports it."""
-    import inspect
-
-    from ..engine.pairwise import pairwise
-
-    if cache_dir is not None and "cache_dir" in inspect.signature(pairwise).parameters:
-        options["cache_dir"] = cache_dir
-    return pairwise(reps, measure, progress=progress, **options)
-
-
 def target_table(distances: Mapping[str, Mapping[str, float]], *, tolerance: float = 0.005,
                  names=paper_name) -> list[list[Any]]:
     """Table 1/4 rows: target, closest layers (those within ``tolerance`` of the best), D_min.
@@ -534,6 +523,7 @@ def run_modsum(
         The summary also stored in run.json under ``"summary"``.
     """
     from ..analysis import find_subnetworks, probe, to_target
+    from ..engine.pairwise import pairwise
     from ..runs import RunFolder
 
     check_choice(model, "model", MODEL_KINDS)
@@ -576,7 +566,7 @@ def run_modsum(
     reps = {k: v[:samples] for k, v in all_reps.items()}
     lap("capture")
     label = "gw"
-    distances = _pairwise(reps, "gw", cache_dir=run.path / "cache" / label, progress=progress)
+    distances = pairwise(reps, "gw", cache_dir=run.path / "cache" / label, progress=progress)
     run.save_distances(label, distances)
     lap("gw")
 
@@ -627,12 +617,10 @@ def run_modsum(
         lap("probes")
 
     for measure in baselines:
-        run.save_distances(measure, _pairwise(reps, measure, progress=progress))
+        run.save_distances(measure, pairwise(reps, measure, progress=progress))
         lap(f"baseline {measure}")
 
     if compare_starts:
-        from ..engine.pairwise import pairwise
-
         idx = np.unique(np.linspace(0, len(reps) - 1, int(compare_starts)).round().astype(int))
         sub = {k: reps[k] for k in np.array(list(reps))[idx]}
         pot = pairwise(sub, "gw", progress=progress, starts=("product",))

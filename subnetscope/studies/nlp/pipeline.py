@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any, Callable, Literal, Sequence
 import numpy as np
 
 from ..._io import save_npy, save_npz
+from ..._system import load_average
 from ...runs import RunFolder
 from .data import SMOKE_NOTE, load_text_data
 from .models import (block_outputs, evaluate, fine_tune, freeze_before, load_classifier, prune_structured,
@@ -25,13 +25,6 @@ DEFAULTS = dict(max_examples=600, n_samples=150, max_length=32, epochs=1, batch_
 #: The paper's settings (§5.2: max length 256, 1 epoch, batch 16, lr 2e-5; App. M: 3 seeds) on all the data.
 PAPER_SCALE = dict(max_examples=None, n_samples=500, max_length=256, epochs=1, batch_size=16, lr=2e-5,
                    seeds=(0, 1, 2), sparsity=(0.25, 0.70, 0.95), checkpoint_every=50, threads=None)
-
-
-def _load_average() -> list[float] | None:
-    try:
-        return [round(x, 2) for x in os.getloadavg()]
-    except (AttributeError, OSError):
-        return None
 
 
 @contextmanager
@@ -144,7 +137,7 @@ def _run(run_dir, *, model, data, text_column, label_column, max_examples, n_sam
          log) -> RunFolder:
     from ...analysis.subnetworks import find_subnetworks
 
-    load_start = _load_average()
+    load_start = load_average()
     t0 = time.perf_counter()
     texts = load_text_data(data, text_column=text_column, label_column=label_column,
                            max_examples=max_examples, seed=seeds[0])  # before the run folder: bad data leaves nothing
@@ -298,7 +291,7 @@ def _run(run_dir, *, model, data, text_column, label_column, max_examples, n_sam
         _figures(run, matrices, found, checkpoint_matrices, training, reps_by, cross_values, cross, boundary, seeds)
         timings["stage: figures"] = time.perf_counter() - stage
     timings["total"] = time.perf_counter() - t0
-    summary.update(load_average_start=load_start, load_average_end=_load_average())
+    summary.update(load_average_start=load_start, load_average_end=load_average())
     run.update_meta(summary=summary, timings=timings)
     log(f"[nlp] boundary block {boundary}{' (forced two groups)' if forced else ''}; "
         f"total {timings['total']:.0f} s; run folder {run.path}")

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import resource
 import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from .features import RESNET9_LAYERS, channel_means, sample_space, stream_layers
+from ..._system import peak_rss_mb
+from .features import channel_means, sample_space, stream_layers
 
 __all__ = ["LayerSet", "capture_layers", "changes_along", "find_groups", "group_stability", "peak_rss_mb"]
-
-
-def peak_rss_mb() -> float:
-    """The process's peak resident memory so far, in MiB (``ru_maxrss``; Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 @dataclass
@@ -66,9 +61,11 @@ def capture_layers(model, images, *, batch_size: int = 100, example_index: int =
 
 
 def changes_along(distances) -> np.ndarray:
-    """Each layer's distance to the layer before it: array of shape (L,), ``nan`` for the first."""
-    M = np.asarray(distances.matrix)
-    return np.concatenate([[np.nan], np.diag(M, -1)])
+    """Each layer's distance to the layer before it: array of shape (L,), ``nan`` for the first
+    (``subnetscope.layer_changes(distances).steps``)."""
+    from ...analysis.boundaries import layer_changes
+
+    return layer_changes(distances).steps
 
 
 def find_groups(distances, n_groups: int | None = None, *, seed: int = 0) -> dict[str, Any]:
@@ -81,10 +78,7 @@ def find_groups(distances, n_groups: int | None = None, *, seed: int = 0) -> dic
     from ...analysis import find_subnetworks
 
     found = find_subnetworks(distances, n_groups=n_groups, method="spectral", seed=seed)
-    labels = np.asarray(found.labels)
-    names = list(distances.names)
-    groups = [[names[i] for i in np.flatnonzero(labels == g)] for g in range(labels.max() + 1)]
-    return {"labels": labels.tolist(), "groups": groups, "names": names,
+    return {"labels": found.labels.tolist(), "groups": found.groups, "names": list(found.names),
             "method": "subnetscope.analysis.find_subnetworks(spectral)"}
 
 
@@ -112,7 +106,3 @@ def group_stability(reps: Mapping[str, np.ndarray], reference: Sequence[int], *,
         co += labels[:, None] == labels[None, :]
     return {"ari": scores, "mean_ari": float(np.mean(scores)) if scores else float("nan"),
             "co_assignment": (co / max(1, n_boot)).tolist(), "n_boot": n_boot, "n_samples": n_samples}
-
-
-def layer_order() -> tuple[str, ...]:
-    return RESNET9_LAYERS

@@ -9,7 +9,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .analyses import capture_layers, changes_along, find_groups, group_stability, peak_rss_mb
+from ..._system import load_average, peak_rss_mb
+from .analyses import capture_layers, changes_along, find_groups, group_stability
 from .data import load_images
 
 __all__ = ["run_vision_study", "measures_for_study"]
@@ -46,15 +47,6 @@ def _representation_for(measure_name: str, layers) -> tuple[dict, str]:
     if "rotation" in get_measure(measure_name).invariances:
         return layers.exact, "all features (exact, via sample-space coordinates)"
     return layers.pooled, "channel means (the measure is not rotation invariant)"
-
-
-def _load_average() -> list[float] | None:
-    try:
-        import os
-
-        return [round(x, 2) for x in os.getloadavg()]
-    except (AttributeError, OSError):
-        return None
 
 
 def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: int = 300, pair_samples: int = 300,
@@ -103,7 +95,7 @@ def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: i
     if agw_samples < 2:
         raise ValueError(f"`agw_samples` must be ≥ 2, got {agw_samples}")
     measure_samples = {m: min(pair_samples, agw_samples) if m == "agw" else pair_samples for m in measure_names}
-    run.update_meta(study="vision", data=images.label, summary={"load_average_start": _load_average()}, options={
+    run.update_meta(study="vision", data=images.label, summary={"load_average_start": load_average()}, options={
         "data": str(data), "samples": samples, "pair_samples": pair_samples, "epochs": epochs,
         "batch_size": batch_size, "optimizer": optimizer, "max_lr": max_lr, "measures": measure_names,
         "agw_samples": measure_samples.get("agw"), "n_groups": n_groups,
@@ -254,7 +246,7 @@ def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: i
         "gw_groups": {label: groups[(label, "gw")]["groups"] for label in ("random", "trained")
                       if ("gw" in measure_names)},
         "stability": stability_rows, "skipped_measures": skipped, "measures_used": measure_names,
-        "load_average_end": _load_average()})
+        "load_average_end": load_average()})
     if report:
         try:
             from ...report import write_report
