@@ -241,20 +241,17 @@ def resolve_assignment(assignment: str) -> str:
     """The exact assignment solver ``assignment`` names: ``"auto"`` stays ``"auto"`` (per pair,
     see :class:`_Problem`) when the ``lap`` package is installed, else becomes ``"emd"``."""
     check_choice(assignment, "assignment", ASSIGNMENT_SOLVERS)
-    if assignment == "auto":
-        try:
-            import lap  # noqa: F401
-        except ImportError:
+    if assignment == "emd":
+        return assignment
+    try:
+        import lap  # noqa: F401
+    except ImportError as exc:
+        if assignment == "auto":
             return "emd"
-        return "auto"
-    if assignment == "lap":
-        try:
-            import lap  # noqa: F401
-        except ImportError as exc:
-            raise ImportError(
-                "`assignment='lap'` needs the `lap` package (pip install lap); "
-                "use assignment='emd' (POT's network simplex) or 'auto'"
-            ) from exc
+        raise ImportError(
+            "`assignment='lap'` needs the `lap` package (pip install lap); "
+            "use assignment='emd' (POT's network simplex) or 'auto'"
+        ) from exc
     return assignment
 
 

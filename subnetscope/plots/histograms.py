@@ -8,7 +8,7 @@ from typing import Literal, Mapping
 
 import numpy as np
 
-from .._validation import check_choice, check_same_samples
+from .._validation import check_same_samples
 
 __all__ = ["IntraHistograms", "intra_histograms", "kl_divergence", "plot_intra_histograms"]
 

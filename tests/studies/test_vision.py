@@ -13,7 +13,6 @@ from subnetscope.studies.vision.data import DIGITS_LABEL, load_cifar10, load_dig
 from subnetscope.studies.vision.features import (
     RESNET9_LAYERS, channel_means, gram_matrix, sample_space, stream_layers,
 )
-from tests.conftest import random_rotation
 
 BATCHES = [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]
 
