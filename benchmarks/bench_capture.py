@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import resource
 import statistics
 import sys
 import time
@@ -32,6 +31,7 @@ def main(argv=None) -> dict:
     import torch
 
     from subnetscope import capture
+    from subnetscope._system import peak_rss_mb
     from subnetscope.models import ModularTransformer
 
     torch.manual_seed(0)
@@ -46,7 +46,7 @@ def main(argv=None) -> dict:
     result = {
         "n_inputs": int(pairs.shape[0]), "representations": len(reps), "floats_captured": floats,
         "best_s": min(seconds), "median_s": statistics.median(seconds), "repeats": args.repeats,
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mib": peak_rss_mb(),
         "torch": torch.__version__, "python": platform.python_version(), "threads": torch.get_num_threads(),
     }
     print(f"| inputs | representations | floats | best s | median s | peak RSS MiB |\n|---|---|---|---|---|---|\n"

@@ -34,7 +34,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import sys
 import time
 from pathlib import Path
@@ -43,6 +42,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from subnetscope._system import peak_rss_mb  # noqa: E402
 from subnetscope.engine.pairwise import pairwise  # noqa: E402
 from subnetscope.measures.gw import intra_distances, resolve_assignment  # noqa: E402
 
@@ -75,10 +75,6 @@ def make_chain(n: int, layers: int, seed: int = 0) -> dict[str, np.ndarray]:
         h = np.tanh(2.0 * h @ W)
         reps[f"layer{k:02d}"] = h
     return reps
-
-
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def pot_loop(reps: dict[str, np.ndarray]) -> tuple[np.ndarray, float]:
@@ -179,7 +175,7 @@ def _run(args) -> int:
         "load_average_start": list(load), "load_average_end": list(os.getloadavg()),
         "n": n, "layers": L, "pairs": L * (L - 1) // 2, "cores": os.cpu_count(),
         "machine": platform.platform(), "pot_seconds": t_pot, "ours": runs,
-        "peak_rss_mib": peak_rss_mib(),
+        "peak_rss_mib": peak_rss_mb(),
     }
     print("\n| run | seconds | vs POT loop | ours <= POT | mean rel. diff | worst rel. diff |")
     print("|---|---|---|---|---|---|")
