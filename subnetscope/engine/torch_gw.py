@@ -5,7 +5,8 @@ with ``device=...``:
 
 * on the device, in float64: the gradient ``C1 @ C2[σ] / n`` (one n × n × n product, the
   O(n³) part) and, for dense plans, ``C1 @ T @ C2``. Both distance matrices are moved to
-  the device once per pair.
+  the device once per pair. A step that moves fewer than half of the rows updates the
+  gradient incrementally on the CPU instead (``_Problem.grad_step``, O(k n²)).
 * on the CPU: the exact assignment (the same solver as on the NumPy path) on the
   gradient copied back (n² float64, ~8 MB at n = 1000), and the scalar line search.
 

@@ -257,3 +257,21 @@ def test_low_dimensional_test_tells_apart_few_and_many_dimensions(rng):
     assert _low_dimensional(intra_distances(rng.normal(size=(120, 4)) @ rng.normal(size=(4, 50))))
     assert not _low_dimensional(intra_distances(rng.normal(size=(120, 30))))
     assert _low_dimensional(np.zeros((10, 10)))  # a constant layer
+
+
+@pytest.mark.parametrize("moved", [0, 1, 2, 7, 40])
+def test_incremental_gradient_equals_the_full_product(moved):
+    # the Frank-Wolfe step from σ to τ updates the gradient in the rows that moved only
+    from subnetscope.measures.gw import _Problem
+
+    rng = np.random.default_rng(moved)
+    C1 = intra_distances(rng.normal(size=(60, 5)))
+    C2 = intra_distances(rng.normal(size=(60, 3)))
+    P = _Problem(C1, C2)
+    sigma = rng.permutation(60)
+    tau = sigma.copy()
+    idx = rng.choice(60, moved, replace=False)
+    tau[idx] = tau[np.roll(idx, 1)]  # a cycle over `moved` positions
+    assert np.sum(tau != sigma) == (moved if moved > 1 else 0)
+    G = P.grad_perm(sigma)
+    assert np.allclose(P.grad_step(sigma, G, tau), P.grad_perm(tau), rtol=1e-13, atol=1e-15)
