@@ -9,17 +9,21 @@ DEFAULT_SAMPLES = 200
 
 
 def add_arguments(parser: argparse.ArgumentParser, *, samples: int = DEFAULT_SAMPLES,
-                  epochs: int | None = None, probes: str = "linear,mlp", probe_samples: int = 1000) -> None:
+                  epochs: int | None = None, probes: str = "linear,mlp", probe_samples: int = 1000,
+                  jobs: int = 1) -> None:
     """Arguments shared by `study modsum` and `demo`."""
+    from ..studies.modsum import TrainConfig
+
     parser.add_argument("--samples", type=int, default=samples,
                         help=f"inputs compared by GW (default: {samples}; the paper used 1000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split, training and sampling")
     parser.add_argument("--epochs", type=int, default=epochs,
-                        help="most epochs per training stage (default: %s)" % (epochs or "3000"))
-    parser.add_argument("--lr", type=float, default=None, help="AdamW learning rate")
-    parser.add_argument("--weight-decay", type=float, default=None, help="AdamW weight decay")
+                        help="most epochs per training stage (default: %s)" % (epochs or TrainConfig.max_epochs))
+    parser.add_argument("--lr", type=float, default=None, help=f"AdamW learning rate (default: {TrainConfig.lr})")
+    parser.add_argument("--weight-decay", type=float, default=None,
+                        help=f"AdamW weight decay (default: {TrainConfig.weight_decay})")
     parser.add_argument("--batch-size", type=int, default=None,
-                        help="minibatch size (default: full batch, as in the paper)")
+                        help=f"minibatch size (default: {TrainConfig.batch_size}; 0 = full batch, as in the paper)")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="checkpoint folder (default: OUT/checkpoints)")
     parser.add_argument("--probes", default=probes,
@@ -35,6 +39,11 @@ def add_arguments(parser: argparse.ArgumentParser, *, samples: int = DEFAULT_SAM
     parser.add_argument("--groups", type=int, default=None, help="number of sub-networks (default: best silhouette)")
     parser.add_argument("--compare-starts", type=int, default=0, metavar="K",
                         help="also run GW with POT's default start on K evenly spaced layers and compare")
+    parser.add_argument("--jobs", type=int, default=jobs,
+                        help=f"processes for the all-pairs distances, -1 = every core (default: {jobs}); "
+                             "the matrix is the same as with 1")
+    parser.add_argument("--retrain", action="store_true",
+                        help="train even when a checkpoint with these settings exists (cached or shipped)")
     parser.add_argument("--no-report", action="store_true", help="do not write report.html")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
@@ -65,7 +74,8 @@ def run_args(args: argparse.Namespace, model: str) -> dict:
     return run_modsum(args.out, model=model, samples=args.samples, seed=args.seed, train_config=config,
                       cache_dir=args.cache_dir, embedding=args.embedding, probes=probes,
                       probe_samples=args.probe_samples, baselines=baselines, bootstrap=args.bootstrap,
-                      n_groups=args.groups, compare_starts=args.compare_starts,
+                      n_groups=args.groups, compare_starts=args.compare_starts, retrain=args.retrain,
+                      n_jobs=args.jobs,
                       report=not args.no_report, progress=not args.quiet)
 
 

@@ -105,7 +105,7 @@ def test_minibatch_mode_takes_one_step_per_batch(monkeypatch):
     M.train_modsum_model("0", data, M.TrainConfig(**{**TINY.__dict__, "batch_size": 40}), progress=False)
     assert len(steps) == TINY.max_epochs * 3      # ceil(97 / 40) = 3 batches per epoch
     steps.clear()
-    M.train_modsum_model("0", data, TINY, progress=False)
+    M.train_modsum_model("0", data, M.TrainConfig(**{**TINY.__dict__, "batch_size": None}), progress=False)
     assert len(steps) == TINY.max_epochs          # full batch: one step per epoch
 
 
@@ -148,6 +148,26 @@ def test_checkpoint_is_reused(tmp_path):
     assert not other.from_cache
 
 
+def test_shipped_checkpoint_is_used_for_its_exact_settings_only(tmp_path, monkeypatch):
+    data = M.modsum_data("mod", p=11)
+    trained = M.load_or_train("0", data, TINY, cache_dir=tmp_path / "made", progress=False)
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (tmp_path / "made" / M.checkpoint_name("0", data, TINY)).rename(shipped / M.checkpoint_name("0", data, TINY))
+    monkeypatch.setattr(M, "SHIPPED_CHECKPOINTS", shipped)
+    run_cache = tmp_path / "run"
+    loaded = M.load_or_train("0", data, TINY, cache_dir=run_cache, progress=False)
+    assert loaded.source == "shipped" and loaded.stages == trained.stages
+    for k, v in trained.model.state_dict().items():
+        assert torch.equal(v, loaded.model.state_dict()[k])
+    assert (run_cache / M.checkpoint_name("0", data, TINY)).exists()     # copied into the run
+    assert M.load_or_train("0", data, TINY, cache_dir=run_cache, progress=False).source == "cache"
+    assert M.load_or_train("0", data, TINY, cache_dir=tmp_path / "x", shipped=False, progress=False).source == "trained"
+    assert M.load_or_train("0", data, TINY, cache_dir=run_cache, retrain=True, progress=False).source == "trained"
+    other = M.TrainConfig(**{**TINY.__dict__, "seed": 1})
+    assert M.load_or_train("0", data, other, cache_dir=tmp_path / "y", progress=False).source == "trained"
+
+
 # --- capture ------------------------------------------------------------------------------
 def test_capture_names_shapes_and_values():
     data = M.modsum_data("mod3")
@@ -185,7 +205,7 @@ def test_pipeline_end_to_end_writes_the_run_folder(tmp_path, capsys):
                "--compare-starts", "4"])
     assert rc == 0
     printed = capsys.readouterr().out
-    assert "without 100% validation accuracy" in printed and "Sub-networks of Model 0" in printed
+    assert "validation accuracy, short of 100%" in printed and "Sub-networks of Model 0" in printed
     from subnetscope.runs import RunFolder
 
     run = RunFolder(out)
@@ -203,3 +223,5 @@ def test_pipeline_end_to_end_writes_the_run_folder(tmp_path, capsys):
     assert np.all(pot.matrix >= d.subset(list(pot.names)).matrix - 1e-12)
     with pytest.raises(ValueError, match="samples"):
         M.run_modsum(out, model="0", samples=1)
+    with pytest.raises(ValueError, match="n_jobs"):
+        M.run_modsum(out, model="0", n_jobs=0)
