@@ -6,11 +6,11 @@
 
 Representations (``--source``):
 
-* ``modular`` (default): the 93 representations of the paper's 3-block modular-addition
-  transformer (:class:`subnetscope.models.ModularTransformer`, capture preset
-  ``"transformer"``) on n of the 59² inputs (a, b). The model is **randomly initialised**
-  (seed 0), not trained: the benchmark measures the solver, not the study.
+* ``trained`` (default): the 93 representations of the paper's 3-block modular-sum
+  transformer, Model L as trained by ``subnetscope study modsum`` (the checkpoint shipped
+  with subnetscope; capture preset ``"transformer"``) on n of the 59² inputs (a, b).
   ``--layers K`` keeps K of the 93, evenly spaced in capture order (0 = all 93).
+* ``modular``: the same architecture, **randomly initialised** (seed 0).
 * ``chain``: a synthetic feed-forward chain of ``--layers`` layers of mixed widths (tanh of
   random linear maps of the previous layer).
 
@@ -47,15 +47,26 @@ from subnetscope.engine.pairwise import pairwise  # noqa: E402
 from subnetscope.measures.gw import intra_distances, resolve_assignment  # noqa: E402
 
 
-def make_modular(n: int, layers: int, seed: int = 0) -> dict[str, np.ndarray]:
-    """``layers`` (0 = all) evenly spaced representations of a random-init 3-block ModularTransformer."""
+def make_modular(n: int, layers: int, seed: int = 0, trained: bool = False) -> dict[str, np.ndarray]:
+    """``layers`` (0 = all) evenly spaced representations of a 3-block ModularTransformer:
+    random-init (seed ``seed``), or ``trained``: Model L from the checkpoint shipped with
+    subnetscope (an error if there is none for the default training settings)."""
     import torch
 
     from subnetscope.capture import capture
     from subnetscope.models import ModularTransformer
 
-    torch.manual_seed(seed)
-    model = ModularTransformer(59, 59, n_blocks=3)
+    if trained:
+        from subnetscope.studies import modsum
+
+        data = modsum.modsum_data("mod3")
+        name = modsum.checkpoint_name("L", data, modsum.TrainConfig())
+        if not (modsum.SHIPPED_CHECKPOINTS / name).exists():
+            raise SystemExit(f"--source trained needs the shipped checkpoint {modsum.SHIPPED_CHECKPOINTS / name}")
+        model = modsum.load_or_train("L", data, progress=False).model
+    else:
+        torch.manual_seed(seed)
+        model = ModularTransformer(59, 59, n_blocks=3)
     a, b = np.meshgrid(np.arange(59), np.arange(59), indexing="ij")
     tokens = torch.tensor(np.c_[a.ravel(), b.ravel()])
     reps = capture(model, tokens, "transformer", n_samples=n, seed=seed)
@@ -107,8 +118,9 @@ def compare(ours: np.ndarray, pot: np.ndarray) -> dict[str, float]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small run: n=200, 8 layers")
-    parser.add_argument("--source", choices=("modular", "chain"), default="modular",
-                        help="representations: the random-init 3-block modular transformer (default) or a synthetic chain")
+    parser.add_argument("--source", choices=("trained", "modular", "chain"), default="trained",
+                        help="representations: the trained Model L (default), the random-init 3-block modular "
+                             "transformer, or a synthetic chain")
     parser.add_argument("--n", type=int, default=None, help="inputs per layer (default 1000; quick 200)")
     parser.add_argument("--layers", type=int, default=None,
                         help="layers: modular = how many of the 93, evenly spaced (0 = all; default 12, quick 8); "
@@ -134,10 +146,12 @@ def _run(args) -> int:
     if args.layers is not None:
         layers = args.layers
     else:
-        layers = 8 if args.quick else (12 if args.source == "modular" else 24)
-    if args.source == "modular":
-        reps = make_modular(n, layers, args.seed)
-        source = "3-block ModularTransformer, random init (seed %d)" % args.seed
+        layers = 8 if args.quick else (24 if args.source == "chain" else 12)
+    if args.source in ("trained", "modular"):
+        trained = args.source == "trained"
+        reps = make_modular(n, layers, args.seed, trained=trained)
+        source = ("Model L (trained, shipped checkpoint)" if trained
+                  else "3-block ModularTransformer, random init (seed %d)" % args.seed)
     else:
         reps = make_chain(n, layers, args.seed)
         source = "synthetic tanh chain (seed %d)" % args.seed
