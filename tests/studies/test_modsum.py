@@ -225,3 +225,15 @@ def test_pipeline_end_to_end_writes_the_run_folder(tmp_path, capsys):
         M.run_modsum(out, model="0", samples=1)
     with pytest.raises(ValueError, match="n_jobs"):
         M.run_modsum(out, model="0", n_jobs=0)
+
+
+def test_shipped_model_L_matches_the_default_settings_and_its_record():
+    # the demo relies on it: a change of TrainConfig defaults must come with a new checkpoint
+    data = M.modsum_data("mod3")
+    assert (M.SHIPPED_CHECKPOINTS / M.checkpoint_name("L", data, M.TrainConfig())).exists()
+    loaded = M.load_or_train("L", data, progress=False)
+    assert loaded.source == "shipped" and [s["stage"] for s in loaded.stages][0] == "stage1 (c1, b)"
+    with torch.no_grad():
+        tokens = torch.as_tensor(data.tokens[data.val])
+        c = loaded.model(tokens)[:, 1].argmax(-1).numpy()
+    assert np.mean(c == data.targets["c"][data.val]) == pytest.approx(loaded.stages[-1]["val_accuracy"], abs=1e-6)
