@@ -55,19 +55,7 @@ def main(argv=None) -> int:
         model.load_state_dict(state, strict=False)
     torch.manual_seed(args.seed + k)
     spec = M._stage_specs("L", data)[k]
-    for p in model.parameters():
-        p.requires_grad_(False)
-    trainable = [model.blocks[k]] + ([model.embed_a, model.embed_b] if spec["train_embed"] else [])
-    if spec["head"]:
-        heads = nn.ModuleList(nn.Linear(config.d_model, data.n_classes[t]) for _, t in spec["outputs"])
-        trainable.append(heads)
-        read = lambda res: [h(res[:, pos]) for h, (pos, _) in zip(heads, spec["outputs"])]  # noqa: E731
-    else:
-        trainable.append(model.unembed)
-        read = lambda res: [model.unembed(res[:, pos]) for pos, _ in spec["outputs"]]  # noqa: E731
-    params = [p for m in trainable for p in m.parameters()]
-    for p in params:
-        p.requires_grad_(True)
+    params, read = M._stage_setup(model, spec, data, config)
     optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay, betas=config.betas)
     tokens = torch.as_tensor(data.tokens)
     targets = {t: torch.as_tensor(v) for t, v in data.targets.items()}

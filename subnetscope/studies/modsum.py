@@ -250,6 +250,35 @@ def _new_model(kind: str, data: ModSumData, config: TrainConfig):
                               n_heads=config.n_heads, d_head=config.d_head, d_mlp=config.d_mlp)
 
 
+def _stage_setup(model, spec: dict, data: ModSumData, config: TrainConfig):
+    """Freeze ``model`` except what stage ``spec`` trains (a new head where it has one).
+
+    Returns the trainable parameters and ``read(residual) -> [logits per output]``.
+    """
+    from torch import nn
+
+    for p in model.parameters():
+        p.requires_grad_(False)
+    trainable = [model.blocks[i] for i in spec["blocks"]]
+    if spec["train_embed"]:
+        trainable += [model.embed_a, model.embed_b]
+    if spec["head"]:
+        heads = nn.ModuleList(nn.Linear(config.d_model, data.n_classes[t]) for _, t in spec["outputs"])
+        trainable.append(heads)
+
+        def read(res):
+            return [h(res[:, pos]) for h, (pos, _) in zip(heads, spec["outputs"])]
+    else:
+        trainable.append(model.unembed)
+
+        def read(res):
+            return [model.unembed(res[:, pos]) for pos, _ in spec["outputs"]]
+    params = [p for m in trainable for p in m.parameters()]
+    for p in params:
+        p.requires_grad_(True)
+    return params, read
+
+
 def train_modsum_model(kind: ModelKind, data: ModSumData, config: TrainConfig = TrainConfig(), *,
                        progress: bool = True) -> TrainResult:
     """Train Model 0, E or L (module docstring) on ``data``.
@@ -284,21 +313,7 @@ def train_modsum_model(kind: ModelKind, data: ModSumData, config: TrainConfig = 
     stages = []
     for spec in _stage_specs(kind, data):
         torch.manual_seed(config.seed + len(stages))
-        for p in model.parameters():
-            p.requires_grad_(False)
-        trainable = [model.blocks[i] for i in spec["blocks"]]
-        if spec["train_embed"]:
-            trainable += [model.embed_a, model.embed_b]
-        if spec["head"]:
-            heads = nn.ModuleList(nn.Linear(config.d_model, data.n_classes[t]) for _, t in spec["outputs"])
-            trainable.append(heads)
-            read = lambda res, heads=heads: [h(res[:, pos]) for h, (pos, _) in zip(heads, spec["outputs"])]  # noqa: E731
-        else:
-            trainable.append(model.unembed)
-            read = lambda res: [model.unembed(res[:, pos]) for pos, _ in spec["outputs"]]  # noqa: E731
-        params = [p for m in trainable for p in m.parameters()]
-        for p in params:
-            p.requires_grad_(True)
+        params, read = _stage_setup(model, spec, data, config)
         depth = max(spec["blocks"]) + 1
         optimiser = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay,
                                       betas=config.betas)
