@@ -568,7 +568,7 @@ def run_modsum(
         Number of sub-networks (default: chosen by the silhouette, see find_subnetworks).
     compare_starts : int
         If > 0, recompute GW on this many evenly spaced layers with POT's default start only
-        (``starts=("product",)``) and compare with our multi-start values.
+        (``starts=("product",), warm_start=False``) and compare with our multi-start values.
     retrain : bool
         Train even when a checkpoint with these settings exists (cached or shipped).
     n_jobs : int
@@ -682,7 +682,8 @@ def run_modsum(
     if compare_starts:
         idx = np.unique(np.linspace(0, len(reps) - 1, int(compare_starts)).round().astype(int))
         sub = {k: reps[k] for k in np.array(list(reps))[idx]}
-        pot = pairwise(sub, "gw", progress=progress, starts=("product",), n_jobs=n_jobs)
+        # POT's default start alone: no warm start either (it would be a second start)
+        pot = pairwise(sub, "gw", progress=progress, starts=("product",), warm_start=False, n_jobs=n_jobs)
         ours = distances.subset(list(sub))
         run.save_distances("gw_pot_start", pot)
         diff = pot.matrix - ours.matrix
