@@ -13,9 +13,10 @@ def register(sub) -> None:
         "demo", help="train or load Model L (modular sum) and find its sub-networks",
         description="The default run: Model L of the paper (three blocks trained layer-wise on "
         "c1 = (a+b) mod 59, c2 = (c1+b) mod 31, c = (c2+b) mod 17) is loaded (from OUT/checkpoints, "
-        "else the checkpoint shipped with subnetscope, else trained here), its 93 representations compared with GW, sub-networks found, the "
-        "layers closest to c1, c2, c listed (Table 1 analogue), probes run, and a run folder "
-        "with figures and report written. `subnetscope study modsum` has every option.")
+        "else the checkpoint shipped with subnetscope, else trained here), its 93 representations "
+        "compared with GW (all cores), sub-networks found, the layers closest to c1, c2, c listed "
+        "(Table 1 analogue), probes run, and a run folder with figures and report written. "
+        "`subnetscope study modsum` has every option.")
     parser.add_argument("--out", type=Path, default=Path("runs/demo"), help="run folder (default: runs/demo)")
     parser.add_argument("--model", default="L", choices=("0", "E", "L"), help="which model (default: L)")
     add_arguments(parser, samples=DEFAULT_SAMPLES, probes="linear", probe_samples=500, jobs=-1)
