@@ -42,7 +42,7 @@ def test_pairwise_bad_file_is_a_clean_error(tmp_path, capsys):
 def test_import_stays_light():
     code = (
         "import sys, subnetscope; subnetscope.intra_distances; "
-        "heavy = [m for m in ('matplotlib', 'transformers', 'dask', 'distributed', 'torch') if m in sys.modules]; "
+        "heavy = [m for m in ('matplotlib', 'transformers', 'dask', 'distributed', 'torch', 'numba') if m in sys.modules]; "
         "print(heavy); sys.exit(bool(heavy))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

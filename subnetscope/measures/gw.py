@@ -34,7 +34,7 @@ __all__ = ["GWResult", "gromov_wasserstein", "intra_distances", "START_NAMES", "
 Metric = Literal["euclidean", "sqeuclidean", "cosine"]
 Normalize = Literal["max", "mean", "none"]
 START_NAMES = ("identity", "product", "tlb")
-ASSIGNMENT_SOLVERS = ("auto", "lap", "emd")
+ASSIGNMENT_SOLVERS = ("auto", "sap", "lap", "emd")
 
 # Network simplex needs more pivots than POT's default cap (1e5) on n = 1000 assignments.
 _EMD_MAX_ITER = 10_000_000
@@ -184,6 +184,9 @@ class _Problem:
             assignment = "emd" if low else "lap"
         self.assignment = assignment
         self.n, self.m = C1.shape[0], C2.shape[0]
+        # column duals of the last assignment ("sap" starts the next one from them: the
+        # gradient changes little from one Frank-Wolfe step, or one start, to the next)
+        self.duals = np.zeros(self.m)
         self.p = np.full(self.n, 1.0 / self.n)
         self.q = np.full(self.m, 1.0 / self.m)
         self.const = float(np.mean(C1 * C1) + np.mean(C2 * C2))
@@ -214,9 +217,13 @@ class _Problem:
         return self.C1 @ T @ self.C2
 
     # --- the linear sub-problem: maximise <G, V> over couplings ---
-    def direction(self, G: np.ndarray):
+    def direction(self, G: np.ndarray, prev: np.ndarray | None = None, warm: bool = True):
+        """The best vertex for the linear score ``<G, ·>``: a permutation (square problems)
+        or a plan. ``prev`` (the current vertex) and, with ``warm``, the duals of the last
+        call start the ``"sap"`` solver; the other solvers ignore them."""
         if self.square:
-            return _assignment(G, self.assignment), None
+            duals = self.duals if warm else np.zeros(self.m)
+            return _assignment(G, self.assignment, duals=duals, prev=prev), None
         import ot
 
         V = ot.emd(self.p, self.q, -G, numItermax=_EMD_MAX_ITER)
@@ -247,10 +254,22 @@ def _low_dimensional(C: np.ndarray, k: int = 4, share: float = 0.95) -> bool:
 
 
 def resolve_assignment(assignment: str) -> str:
-    """The exact assignment solver ``assignment`` names: ``"auto"`` stays ``"auto"`` (per pair,
-    see :class:`_Problem`) when the ``lap`` package is installed, else becomes ``"emd"``."""
+    """The exact assignment solver ``assignment`` names. ``"auto"`` becomes ``"sap"`` when
+    numba is installed; else it stays ``"auto"`` (``lap`` or ``emd`` per pair, see
+    :class:`_Problem`) when the ``lap`` package is installed, else becomes ``"emd"``."""
     check_choice(assignment, "assignment", ASSIGNMENT_SOLVERS)
     if assignment == "emd":
+        return assignment
+    from . import _lsap
+
+    if assignment == "auto" and _lsap.available():
+        return "sap"
+    if assignment == "sap":
+        if not _lsap.available():
+            raise ImportError(
+                "`assignment='sap'` needs the `numba` package (pip install numba); "
+                "use assignment='lap', 'emd' or 'auto'"
+            )
         return assignment
     try:
         import lap  # noqa: F401
@@ -264,14 +283,21 @@ def resolve_assignment(assignment: str) -> str:
     return assignment
 
 
-def _assignment(G: np.ndarray, solver: str = "emd") -> np.ndarray:
+def _assignment(
+    G: np.ndarray, solver: str = "emd", *, duals: np.ndarray | None = None, prev: np.ndarray | None = None
+) -> np.ndarray:
     """Permutation σ maximising Σ_i G[i, σ(i)] (an exact vertex of the Birkhoff polytope).
 
-    ``solver``: ``"lap"`` is Jonker-Volgenant shortest augmenting paths (the ``lap``
-    package, C, float64), 8-40× faster than ``"emd"`` (POT's network simplex) on GW
-    gradients at n = 200-1000; both return an optimal assignment (tested: equal sums).
+    ``solver``: ``"sap"`` is our warm-started shortest augmenting path solver
+    (:mod:`._lsap`; ``duals``, overwritten, and ``prev`` are its starting point);
+    ``"lap"`` is Jonker-Volgenant (the ``lap`` package, C, float64), ``"emd"`` POT's
+    network simplex. All return an optimal assignment (tested: equal sums).
     """
     n = G.shape[0]
+    if solver == "sap":
+        from . import _lsap
+
+        return _lsap.solve(-G, np.zeros(n) if duals is None else duals, prev)
     if solver == "lap":
         import lap
 
@@ -352,7 +378,7 @@ def _frank_wolfe(
         if first_tau is not None:
             tau, V, first_tau = first_tau, None, None
         else:
-            tau, V = problem.direction(G)
+            tau, V = problem.direction(G, prev=sigma)
         if tau is not None:
             linear = float(G[np.arange(problem.n), tau].sum()) / problem.n
         else:
@@ -423,7 +449,7 @@ def _start(problem: _Problem, name: str):
         a, b = problem.C1 @ problem.p, problem.C2 @ problem.q
         return None, T0, np.outer(a, b)
     if name == "tlb":
-        tau, V = problem.direction(-_tlb_cost(problem.C1, problem.C2))
+        tau, V = problem.direction(-_tlb_cost(problem.C1, problem.C2), warm=False)
         return tau, V, None
     raise AssertionError(name)
 
@@ -485,14 +511,16 @@ def gromov_wasserstein(
         ``None``: NumPy. A torch device (``"cuda"``, ``"cuda:1"``, ``"cpu"``): the matrix
         products (the O(n³) part) run there in float64 with torch; the assignments stay
         exact on the CPU (see :mod:`subnetscope.engine.torch_gw`).
-    assignment : {"auto", "lap", "emd"}
-        The exact assignment solver of each Frank-Wolfe step: ``lap`` (Jonker-Volgenant,
-        the optional ``lap`` package, much faster), ``emd`` (POT's network simplex, the
-        solver inside POT's own GW), ``auto`` = ``lap`` when installed else ``emd``. Both
-        are exact; they can differ only in which of several equally good permutations
-        they return. ``auto`` (with ``lap`` installed) uses ``lap`` except on pairs where a
+    assignment : {"auto", "sap", "lap", "emd"}
+        The exact assignment solver of each Frank-Wolfe step: ``sap`` (our shortest
+        augmenting paths, needs numba, warm-started from the previous step's duals and
+        permutation: the fastest measured), ``lap`` (Jonker-Volgenant, the ``lap``
+        package), ``emd`` (POT's network simplex, the solver inside POT's own GW).
+        ``auto`` = ``sap`` when numba is installed; else ``lap`` except on pairs where a
         layer is essentially ≤ 4-dimensional (classical-MDS test), where Jonker-Volgenant
-        was measured slower than the network simplex; without ``lap`` it is ``emd``.
+        was measured slower than the network simplex, and ``emd`` without ``lap``. All are
+        exact; they can differ only in which of several equally good permutations they
+        return.
 
     Returns
     -------

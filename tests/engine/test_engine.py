@@ -206,10 +206,11 @@ def test_assignment_solver_is_resolved_once_recorded_and_cache_keyed_on_it(tmp_p
     pytest.importorskip("lap")
     reps = _chain(n=30)
     fast = pairwise(reps, cache_dir=tmp_path)  # "auto" is resolved here, in this process
-    assert fast.options["assignment"] == "auto" and fast.info["gw_assignment"] == "auto"
+    assert fast.options["assignment"] == "sap" and fast.info["gw_assignment"] == "sap"
     simplex = pairwise(reps, assignment="emd")
     assert simplex.options["assignment"] == "emd"
     np.testing.assert_allclose(simplex.matrix, fast.matrix, rtol=1e-10, atol=1e-14)
-    np.testing.assert_array_equal(pairwise(reps, n_jobs=2, assignment="lap").matrix, fast.matrix)
-    with pytest.raises(ValueError, match=r"option 'assignment' \(cache: 'auto', now: 'emd'\)"):
+    np.testing.assert_allclose(pairwise(reps, assignment="lap").matrix, fast.matrix, rtol=1e-10, atol=1e-14)
+    np.testing.assert_array_equal(pairwise(reps, n_jobs=2).matrix, fast.matrix)
+    with pytest.raises(ValueError, match=r"option 'assignment' \(cache: 'sap', now: 'emd'\)"):
         pairwise(reps, cache_dir=tmp_path, assignment="emd")

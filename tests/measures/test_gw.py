@@ -209,32 +209,102 @@ def test_lap_assignment_is_optimal_like_emd(G):
     from subnetscope.measures.gw import _assignment
 
     rows = np.arange(G.shape[0])
-    by_lap, by_emd = _assignment(G, "lap"), _assignment(G, "emd")
-    assert np.array_equal(np.sort(by_lap), rows)
     best = G[rows, linear_sum_assignment(G, maximize=True)[1]].sum()
-    assert G[rows, by_lap].sum() == pytest.approx(best, rel=1e-13, abs=1e-13)
-    assert G[rows, by_emd].sum() == pytest.approx(best, rel=1e-13, abs=1e-13)
+    for solver in ("lap", "emd", "sap"):
+        sigma = _assignment(G, solver)
+        assert np.array_equal(np.sort(sigma), rows), solver
+        assert G[rows, sigma].sum() == pytest.approx(best, rel=1e-13, abs=1e-13), solver
 
 
 @pytest.mark.parametrize("k", range(len(_instances())))
-def test_lap_solver_same_objective_as_emd_and_never_worse_than_pot(k):
-    pytest.importorskip("lap")
+@pytest.mark.parametrize("solver", ["lap", "sap"])
+def test_solvers_same_objective_as_emd_and_never_worse_than_pot(k, solver):
     C1, C2 = _instances()[k]
-    by_lap = gromov_wasserstein(C1, C2, assignment="lap")
+    ours = gromov_wasserstein(C1, C2, assignment=solver)
     by_emd = gromov_wasserstein(C1, C2, assignment="emd")
-    assert by_lap.value <= _pot_default(C1, C2) * (1 + 1e-9) + 1e-12
+    assert ours.value <= _pot_default(C1, C2) * (1 + 1e-9) + 1e-12
     assert by_emd.value <= _pot_default(C1, C2) * (1 + 1e-9) + 1e-12
     if k == 6:
         # The evenly spaced ring has exactly tied distances: several permutations are
-        # optimal at some steps, the two solvers may pick different ones, and the paths
-        # (both exact Frank-Wolfe) can end in different local optima. Only the guarantee holds.
+        # optimal at some steps, the solvers may pick different ones, and the paths
+        # (all exact Frank-Wolfe) can end in different local optima. Only the guarantee holds.
         return
-    assert by_lap.values == pytest.approx(by_emd.values, rel=1e-10, abs=1e-14)
-    assert by_lap.value == pytest.approx(by_emd.value, rel=1e-10, abs=1e-14)
+    assert ours.values == pytest.approx(by_emd.values, rel=1e-10, abs=1e-14)
+    assert ours.value == pytest.approx(by_emd.value, rel=1e-10, abs=1e-14)
     if k < 4:
-        assert gromov_wasserstein(C1, C2, starts=("product",), assignment="lap").value == pytest.approx(
+        assert gromov_wasserstein(C1, C2, starts=("product",), assignment=solver).value == pytest.approx(
             _pot_default(C1, C2), rel=1e-7
         )
+
+
+def _cost_matrices():
+    rng = np.random.default_rng(11)
+    out = [rng.random((n, n)) for n in (1, 2, 7, 64)]
+    out += [rng.integers(0, 3, size=(n, n)).astype(float) for n in (5, 40)]  # many ties
+    out.append(np.add.outer(rng.random(30), rng.random(30)))  # every assignment is optimal
+    out.append(np.zeros((6, 6)))
+    out.append(-np.abs(np.subtract.outer(np.arange(50.0), np.arange(50.0))) ** 1.5 * 1e6)
+    return out
+
+
+@pytest.mark.parametrize("cost", _cost_matrices(), ids=lambda c: f"n{c.shape[0]}")
+def test_sap_is_optimal_from_any_warm_start(cost, rng):
+    """The warm start (column duals, previous assignment) changes only the speed: from
+    zero duals, random duals, the optimal duals of a perturbed cost and any previous
+    assignment, the result is an optimal assignment (scipy as the reference)."""
+    from scipy.optimize import linear_sum_assignment
+
+    from subnetscope.measures import _lsap
+
+    n = cost.shape[0]
+    rows = np.arange(n)
+    best = cost[linear_sum_assignment(cost)].sum()
+    tol = 1e-11 * max(1.0, np.abs(cost).max()) * n
+    other = cost + 0.05 * np.abs(cost).max() * rng.random((n, n))
+    v_other = np.zeros(n)
+    prev_other = _lsap.solve(other, v_other)
+    starts = [
+        (np.zeros(n), None),
+        (rng.normal(size=n) * 10, None),
+        (v_other.copy(), prev_other),
+        (v_other.copy(), rng.permutation(n)),
+    ]
+    for v, prev in starts:
+        sigma = _lsap.solve(cost, v, prev)
+        assert np.array_equal(np.sort(sigma), rows)
+        assert cost[rows, sigma].sum() == pytest.approx(best, abs=tol)
+        # the returned duals certify optimality: feasible, and tight on the assignment
+        u = (cost - v[None, :]).min(axis=1)
+        assert np.allclose(cost[rows, sigma] - u - v[sigma], 0.0, atol=tol)
+
+
+def test_auction_is_eps_optimal_and_gives_feasible_duals(rng):
+    """The auction that warm-starts ``sap`` on many free rows: its assignment is within
+    n·eps of the optimum (Bertsekas), on random and on tie-heavy costs."""
+    from scipy.optimize import linear_sum_assignment
+
+    from subnetscope.measures._lsap_kernels import _auction
+
+    for cost in (rng.random((80, 80)), rng.integers(0, 3, size=(60, 60)).astype(float)):
+        n = cost.shape[0]
+        v, col4row = np.zeros(n), np.empty(n, np.int64)
+        assert _auction(cost, v, col4row, 0.25, 1e-7, 6.0)
+        assert np.array_equal(np.sort(col4row), np.arange(n))
+        best = cost[linear_sum_assignment(cost)].sum()
+        span = cost.max() - cost.min()
+        assert best <= cost[np.arange(n), col4row].sum() <= best + n * 1e-7 * span * (1 + 1e-9)
+    assert not _auction(np.ones((4, 4)), np.zeros(4), np.empty(4, np.int64), 0.25, 1e-7, 6.0)
+
+
+def test_sap_rejects_bad_inputs():
+    from subnetscope.measures import _lsap
+
+    with pytest.raises(ValueError, match="square"):
+        _lsap.solve(np.zeros((3, 4)), np.zeros(4))
+    with pytest.raises(ValueError, match="`v` must be a float64 array of shape \\(3,\\)"):
+        _lsap.solve(np.zeros((3, 3)), np.zeros(2))
+    with pytest.raises(ValueError, match="no finite assignment"):
+        _lsap.solve(np.full((3, 3), np.inf), np.zeros(3))
 
 
 def test_assignment_option_is_checked_and_auto_resolves(monkeypatch):
@@ -243,7 +313,13 @@ def test_assignment_option_is_checked_and_auto_resolves(monkeypatch):
     C = intra_distances(layer_chain(n=20)["layer1"])
     with pytest.raises(ValueError, match="assignment"):
         gromov_wasserstein(C, C, assignment="hungarian")
-    monkeypatch.setitem(__import__("sys").modules, "lap", None)  # as if `lap` were not installed
+    modules = __import__("sys").modules
+    assert gw.resolve_assignment("auto") == "sap"  # numba is a dependency
+    monkeypatch.setitem(modules, "numba", None)  # as if numba were not installed
+    assert gw.resolve_assignment("auto") == "auto"  # lap or emd per pair
+    with pytest.raises(ImportError, match="pip install numba"):
+        gromov_wasserstein(C, C, assignment="sap")
+    monkeypatch.setitem(modules, "lap", None)  # ... nor lap
     assert gw.resolve_assignment("auto") == "emd"
     with pytest.raises(ImportError, match="pip install lap"):
         gromov_wasserstein(C, C, assignment="lap")
