@@ -184,8 +184,8 @@ class _Problem:
             assignment = "emd" if low else "lap"
         self.assignment = assignment
         self.n, self.m = C1.shape[0], C2.shape[0]
-        # column duals of the last assignment ("sap" starts the next one from them: the
-        # gradient changes little from one Frank-Wolfe step, or one start, to the next)
+        # column duals of the last assignment: "sap" starts the next one from them (the
+        # gradients of one pair are related from step to step and from start to start)
         self.duals = np.zeros(self.m)
         self.p = np.full(self.n, 1.0 / self.n)
         self.q = np.full(self.m, 1.0 / self.m)
@@ -357,8 +357,9 @@ def _frank_wolfe(
     assignment (POT's product start, see :func:`_start`). ``visited`` maps the key
     of every permutation on an already finished path to that path's end
     ``(score, sigma, T)``: Frank-Wolfe from a permutation is deterministic (its next
-    step depends on that permutation only), so a path that reaches one of them ends
-    where that path ended, and stops there. ``trail`` collects the keys of the
+    step depends on that permutation only, up to the choice among exactly tied optimal
+    assignments, which a warm-started solver may make differently), so a path that
+    reaches one of them ends where that path ended, and stops there. ``trail`` collects the keys of the
     permutations this path visits.
     """
     if sigma is not None:
