@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import os
 import sys
 import time
@@ -119,12 +120,42 @@ def _check_n_jobs(n_jobs: Any) -> int:
     return (os.cpu_count() or 1) if n_jobs == -1 else int(n_jobs)
 
 
-def _schedule(L: int, warm: bool) -> list[list[tuple[int, int]]]:
-    """Waves of pairs. With warm starts, wave k holds the pairs (i, i + k): each one's start
-    comes from wave k - 1 and wave 1 only, so every scheduler computes the same thing."""
-    if not warm:
-        return [[(i, j) for i in range(L) for j in range(i + 1, L)]]
-    return [[(i, i + k) for i in range(L - k)] for k in range(1, L)]
+class _Schedule:
+    """Which pairs can run now. Without warm starts, all of them. With warm starts, pair
+    (i, j) waits for the two pairs its start is made from, (i, j-1) and (j-1, j)
+    (:func:`_warm_init`), and is released as soon as both are done: its start, hence its
+    result, depends on those two results only, so every scheduler and every completion order
+    computes the same thing, and no worker waits for a whole "wave" of equal distance."""
+
+    def __init__(self, L: int, warm: bool, done: dict):
+        self.L, self.warm, self.done = L, warm, done  # done: (i, j) -> permutation, filled by the caller
+        self.released: set[tuple[int, int]] = set()
+
+    def _ready(self, i: int, j: int) -> bool:
+        if (i, j) in self.done or (i, j) in self.released:
+            return False
+        return not self.warm or j - i < 2 or ((i, j - 1) in self.done and (j - 1, j) in self.done)
+
+    def _release(self, candidates) -> list[tuple[int, int, np.ndarray | None]]:
+        out = []
+        for i, j in candidates:
+            if self._ready(i, j):
+                self.released.add((i, j))
+                out.append((i, j, _warm_init(i, j, self.done) if self.warm else None))
+        return out
+
+    def initial(self) -> list[tuple[int, int, np.ndarray | None]]:
+        return self._release((i, j) for i in range(self.L) for j in range(i + 1, self.L))
+
+    def after(self, i: int, j: int) -> list[tuple[int, int, np.ndarray | None]]:
+        """The pairs that (i, j), just done, releases: (i, j+1), and for a neighbour pair
+        (j = i+1) every (a, j) with a < i."""
+        if not self.warm:
+            return []
+        candidates = [(i, j + 1)] if j + 1 < self.L else []
+        if j == i + 1:
+            candidates += [(a, j) for a in range(i)]
+        return self._release(candidates)
 
 
 def _warm_init(i: int, j: int, perms: dict) -> np.ndarray | None:
@@ -182,8 +213,8 @@ def pairwise(
         options is refused with what differs (see :class:`subnetscope.engine.cache.PairCache`).
     warm_start : bool
         GW only: start pair (i, j) also from the permutation of (i, j-1) composed with
-        that of (j-1, j). An extra start can only lower the value; pairs are then computed
-        in waves of equal layer distance |i - j|.
+        that of (j-1, j). An extra start can only lower the value; a pair then runs as
+        soon as those two are done (the result does not depend on the order).
     max_memory : int or str, optional
         Memory budget in bytes (or ``"16GB"``; ``"off"``: none) for the guard that refuses,
         before allocating, layers and intra-layer matrices that would not fit (every layer's
@@ -259,7 +290,7 @@ def pairwise(
             matrix[i, j] = matrix[j, i] = value
             perms[(i, j)] = perm
     n_cached = len(perms)
-    waves = _schedule(L, warm)
+    schedule = _Schedule(L, warm, perms)
     n_pairs = L * (L - 1) // 2
     bar = _progress_bar(n_pairs, progress, f"{measure.name} pairs", initial=n_cached)
     stats = {"iterations": 0, "wins": {}}
@@ -275,12 +306,13 @@ def pairwise(
             stats["wins"][pair_stats["start"]] = stats["wins"].get(pair_stats["start"], 0) + 1
         bar.update(1)
 
+    def on_result(result):
+        finish(*result)
+        return schedule.after(result[0], result[1])
+
     runner = _Runner(states, measure.compare, comp_opts, measure.symmetric, is_gw, jobs, client)
     try:
-        for wave in waves:
-            todo = [(i, j, _warm_init(i, j, perms) if warm else None) for i, j in wave if (i, j) not in perms]
-            for result in runner.run(todo):
-                finish(*result)
+        runner.run(schedule.initial(), on_result)
     finally:
         runner.close()
         bar.close()
@@ -319,8 +351,9 @@ _SMALL_GW = 512  # below this many samples the serial GW runner uses one BLAS th
 
 
 class _Runner:
-    """Runs lists of (i, j, init) in this process, a process pool or on Dask; yields results
-    as they complete."""
+    """Runs tasks (i, j, init) in this process, a process pool or on Dask. ``run(todo,
+    on_result)`` hands each result to ``on_result`` as it completes and runs the new tasks
+    that returns, until none are left."""
 
     def __init__(self, states, compare, options, symmetric, is_gw, jobs, client):
         self.args = (compare, options, symmetric, is_gw)
@@ -329,7 +362,7 @@ class _Runner:
         self.remote = None
         self.kind = "dask" if client is not None else ("processes" if jobs > 1 else "serial")
 
-    def run(self, todo):
+    def run(self, todo, on_result):
         from . import _tasks
 
         compare, options, symmetric, is_gw = self.args
@@ -346,10 +379,12 @@ class _Runner:
                 from threadpoolctl import threadpool_limits
 
                 limit = threadpool_limits(limits=1, user_api="blas")
+            queue = collections.deque(todo)
             with limit:
-                for i, j, init in todo:
-                    yield (i, j, *_tasks.compute_pair(compare, self.states[i], self.states[j], options,
-                                                      symmetric, is_gw, init))
+                while queue:
+                    i, j, init = queue.popleft()
+                    queue.extend(on_result((i, j, *_tasks.compute_pair(
+                        compare, self.states[i], self.states[j], options, symmetric, is_gw, init))))
             return
         if self.kind == "processes":
             import concurrent.futures as cf
@@ -364,10 +399,13 @@ class _Runner:
                     initializer=_tasks.init_worker,
                     initargs=(self.states, compare, options, symmetric, is_gw, blas),
                 )
-            futures = [self.pool.submit(_tasks.pair_in_worker, i, j, init) for i, j, init in todo]
+            futures = {self.pool.submit(_tasks.pair_in_worker, *task) for task in todo}
             try:
-                for future in cf.as_completed(futures):
-                    yield future.result()
+                while futures:
+                    done, futures = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
+                    for future in done:
+                        for task in on_result(future.result()):
+                            futures.add(self.pool.submit(_tasks.pair_in_worker, *task))
             finally:
                 for future in futures:
                     future.cancel()
@@ -412,7 +450,10 @@ class _Runner:
                     futures[again] = (i, j, init)
                     pending.add(again)
                     continue
-                yield result
+                for task in on_result(result):
+                    new = submit(*task)
+                    futures[new] = task
+                    pending.add(new)
         finally:
             for future in futures:
                 future.cancel()

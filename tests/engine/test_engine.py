@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from subnetscope.engine.pairwise import _warm_init, pairwise
+from subnetscope.engine.pairwise import _Schedule, _warm_init, pairwise
 from subnetscope.measures.gw import gromov_wasserstein, intra_distances
 from subnetscope.measures.registry import Measure
 from tests.conftest import layer_chain
@@ -85,6 +85,32 @@ def test_warm_start_composes_permutations_the_right_way(rng):
     init = _warm_init(0, 2, {(0, 1): s1, (1, 2): s2})
     np.testing.assert_allclose(CC[np.ix_(init, init)], CA, atol=1e-12)
     assert _warm_init(0, 1, {}) is None and _warm_init(0, 2, {(0, 1): s1}) is None
+
+
+@pytest.mark.parametrize("warm", [True, False])
+@pytest.mark.parametrize("seed", range(5))
+def test_schedule_releases_every_pair_once_after_its_warm_start_sources(warm, seed):
+    """In any completion order (and with any pairs already cached), every missing pair is
+    released exactly once, and only after the two pairs its warm start is made from."""
+    rng = np.random.default_rng(seed)
+    L = 7
+    pairs = [(i, j) for i in range(L) for j in range(i + 1, L)]
+    done = {p: np.arange(3) for p in pairs if rng.random() < 0.3 * (seed % 2)}  # the cache
+    cached = set(done)
+    schedule = _Schedule(L, warm, done)
+    running = schedule.initial()
+    released = [(i, j) for i, j, _ in running]
+    while running:
+        i, j, init = running.pop(int(rng.integers(len(running))))  # any pair may finish first
+        if warm and j - i >= 2:
+            assert (i, j - 1) in done and (j - 1, j) in done and init is not None
+        else:
+            assert init is None
+        done[(i, j)] = np.arange(3)
+        new = schedule.after(i, j)
+        released += [(a, b) for a, b, _ in new]
+        running += new
+    assert sorted(released) == sorted(set(pairs) - cached)
 
 
 def test_warm_start_never_raises_a_value():
