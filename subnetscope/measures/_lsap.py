@@ -33,6 +33,8 @@ _KERNEL = None
 # eps (relative to the cost range) from duals given. Tuned on GW gradients (docs/performance.md).
 _AUCTION_SHARE = 0.25
 _EPS_WARM = 1e-3
+_EPS_FINAL = 1e-7  # the auction's last eps, relative to the cost range
+_THETA = 6.0  # eps shrinks by this factor per phase
 
 
 def available() -> bool:
@@ -68,7 +70,7 @@ def solve(cost: np.ndarray, v: np.ndarray, prev: np.ndarray | None = None) -> np
     if v.shape != (n,) or v.dtype != np.float64:
         raise ValueError(f"`v` must be a float64 array of shape ({n},), got {v.dtype} {v.shape}")
     prev = np.empty(0, np.int64) if prev is None else np.ascontiguousarray(prev, dtype=np.int64)
-    col4row, ok = _kernel()(cost, v, prev, _AUCTION_SHARE, _EPS_WARM)
+    col4row, ok = _kernel()(cost, v, prev, _AUCTION_SHARE, _EPS_WARM, _EPS_FINAL, _THETA)
     if not ok:
         raise ValueError("`cost` has no finite assignment (non-finite entries?)")
     return col4row

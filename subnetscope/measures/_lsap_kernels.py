@@ -147,7 +147,7 @@ def _tight_start(c, v, prev, u, col4row, row4col):
 
 
 @numba.njit(cache=True)
-def kernel(c, v, prev, auction_share, eps_warm):
+def kernel(c, v, prev, auction_share, eps_warm, eps_final, theta):
     n = c.shape[0]
     u = np.empty(n)
     col4row = np.empty(n, np.int64)
@@ -164,7 +164,7 @@ def kernel(c, v, prev, auction_share, eps_warm):
                 cold = False
                 break
         guess = np.empty(n, np.int64)
-        if _auction(c, v, guess, 0.25 if cold else eps_warm, 1e-7, 6.0):
+        if _auction(c, v, guess, 0.25 if cold else eps_warm, eps_final, theta):
             _tight_start(c, v, guess, u, col4row, row4col)
     path = -np.ones(n, np.int64)
     spc = np.empty(n)
