@@ -49,8 +49,13 @@ def available() -> bool:
 def _kernel():
     global _KERNEL
     if _KERNEL is None:
-        from ._lsap_kernels import kernel
-
+        try:
+            from ._lsap_kernels import kernel
+        except ImportError as exc:  # e.g. a Dask worker without numba
+            raise ImportError(
+                "the GW assignment solver 'sap' needs numba on every machine that computes "
+                "pairs (pip install numba); or pass assignment='lap' or 'emd'"
+            ) from exc
         _KERNEL = kernel
     return _KERNEL
 

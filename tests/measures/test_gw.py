@@ -296,6 +296,16 @@ def test_auction_is_eps_optimal_and_gives_feasible_duals(rng):
     assert not _auction(np.ones((4, 4)), np.zeros(4), np.empty(4, np.int64), 0.25, 1e-7, 6.0)
 
 
+def test_sap_without_numba_says_what_to_install(monkeypatch):
+    from subnetscope.measures import _lsap
+
+    monkeypatch.setattr(_lsap, "_KERNEL", None)
+    monkeypatch.setitem(__import__("sys").modules, "numba", None)
+    monkeypatch.delitem(__import__("sys").modules, "subnetscope.measures._lsap_kernels", raising=False)
+    with pytest.raises(ImportError, match="needs numba on every machine.*pip install numba"):
+        _lsap.solve(np.eye(3), np.zeros(3))
+
+
 def test_sap_rejects_bad_inputs():
     from subnetscope.measures import _lsap
 
