@@ -76,6 +76,12 @@ def make_modular(n: int, layers: int, seed: int = 0, trained: bool = False) -> d
     return {name: np.asarray(reps[name], dtype=np.float64) for name in names}
 
 
+def load_solver() -> None:
+    """Load (on a fresh checkout: compile) the numba assignment solver outside the timings."""
+    C = intra_distances(np.arange(8.0).reshape(4, 2))
+    gromov_wasserstein(C, C)
+
+
 def make_chain(n: int, layers: int, seed: int = 0) -> dict[str, np.ndarray]:
     rng = np.random.default_rng(seed)
     widths = [int(w) for w in rng.choice([16, 32, 64, 128, 256], size=layers)]
@@ -161,8 +167,7 @@ def _run(args) -> int:
           f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; assignment solver "
           f"{resolve_assignment('auto')!r}", flush=True)
 
-    C = intra_distances(np.arange(8.0).reshape(4, 2))
-    gromov_wasserstein(C, C)  # load (on a fresh checkout: compile) the numba assignment solver untimed
+    load_solver()
     pot, t_pot = pot_loop(reps)
     print(f"POT loop: {t_pot:.1f} s ({t_pot / (L * (L - 1) / 2):.3f} s/pair)", flush=True)
     runs = {}

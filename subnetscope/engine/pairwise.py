@@ -426,14 +426,20 @@ class _Runner:
         if self.remote is None:
             self.remote = self.client.scatter(list(self.states), broadcast=True)
 
-        def submit(i, j, init):
-            return self.client.submit(_tasks.pair_on_dask, i, j, compare, self.remote[i], self.remote[j],
-                                      options, symmetric, is_gw, init, pure=False)
+        futures: dict = {}
+        pending = as_completed()
 
-        futures = {submit(i, j, init): (i, j, init) for i, j, init in todo}
+        def submit(task):
+            i, j, init = task
+            future = self.client.submit(_tasks.pair_on_dask, i, j, compare, self.remote[i], self.remote[j],
+                                        options, symmetric, is_gw, init, pure=False)
+            futures[future] = task
+            pending.add(future)
+
         retries: dict[tuple[int, int], int] = {}
         try:
-            pending = as_completed(list(futures))
+            for task in todo:
+                submit(task)
             for future in pending:
                 try:
                     result = future.result()
@@ -446,14 +452,10 @@ class _Runner:
                     if any(remote.status != "finished" for remote in self.remote):
                         self.client.wait_for_workers(1, timeout=120)  # a restarted worker may still be starting
                         self.remote = self.client.scatter(list(self.states), broadcast=True)
-                    again = submit(i, j, init)
-                    futures[again] = (i, j, init)
-                    pending.add(again)
+                    submit((i, j, init))
                     continue
                 for task in on_result(result):
-                    new = submit(*task)
-                    futures[new] = task
-                    pending.add(new)
+                    submit(task)
         finally:
             for future in futures:
                 future.cancel()

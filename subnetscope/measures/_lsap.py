@@ -29,6 +29,8 @@ from __future__ import annotations
 import numpy as np
 
 _KERNEL = None
+NEEDS_NUMBA = ("the GW assignment solver 'sap' needs numba on every machine that computes pairs "
+               "(pip install numba); or pass assignment='lap', 'emd' or 'auto'")
 # above this share of rows to augment, an auction first finds near-optimal duals; its first
 # eps (relative to the cost range) from duals given. Tuned on GW gradients (docs/performance.md).
 _AUCTION_SHARE = 0.25
@@ -52,10 +54,7 @@ def _kernel():
         try:
             from ._lsap_kernels import kernel
         except ImportError as exc:  # e.g. a Dask worker without numba
-            raise ImportError(
-                "the GW assignment solver 'sap' needs numba on every machine that computes "
-                "pairs (pip install numba); or pass assignment='lap' or 'emd'"
-            ) from exc
+            raise ImportError(NEEDS_NUMBA) from exc
         _KERNEL = kernel
     return _KERNEL
 

@@ -266,10 +266,7 @@ def resolve_assignment(assignment: str) -> str:
         return "sap"
     if assignment == "sap":
         if not _lsap.available():
-            raise ImportError(
-                "`assignment='sap'` needs the `numba` package (pip install numba); "
-                "use assignment='lap', 'emd' or 'auto'"
-            )
+            raise ImportError(_lsap.NEEDS_NUMBA)
         return assignment
     try:
         import lap  # noqa: F401
@@ -359,8 +356,8 @@ def _frank_wolfe(
     ``(score, sigma, T)``: Frank-Wolfe from a permutation is deterministic (its next
     step depends on that permutation only, up to the choice among exactly tied optimal
     assignments, which a warm-started solver may make differently), so a path that
-    reaches one of them ends where that path ended, and stops there. ``trail`` collects the keys of the
-    permutations this path visits.
+    reaches one of them ends where that path ended, and stops there. ``trail``
+    collects the keys of the permutations this path visits.
     """
     if sigma is not None:
         key = sigma.tobytes()
