@@ -18,12 +18,14 @@ def compute_pair(
     symmetric: bool,
     is_gw: bool,
     init: np.ndarray | None,
+    threads: int = 1,
 ) -> tuple[float, np.ndarray | None, dict[str, Any]]:
-    """(value, GW permutation or None, solver stats) of one pair."""
+    """(value, GW permutation or None, solver stats) of one pair; ``threads``: cores this
+    pair may use (GW runs its two chains of starts at once with 2; same result)."""
     if is_gw:
         from ..measures.gw import gromov_wasserstein
 
-        result = gromov_wasserstein(state1, state2, init=init, check_input=False, **options)
+        result = gromov_wasserstein(state1, state2, init=init, check_input=False, threads=threads, **options)
         stats = {"start": result.start, "iterations": result.total_iter}
         return float(result.value), result.permutation, stats
     value = float(compare(state1, state2, **options))
@@ -33,8 +35,10 @@ def compute_pair(
 
 
 def init_worker(states, compare, options, symmetric, is_gw, blas_threads) -> None:
-    """Process-pool initializer: keep the prepared layers once per worker, cap BLAS threads."""
-    _WORKER.update(states=states, compare=compare, options=options, symmetric=symmetric, is_gw=is_gw)
+    """Process-pool initializer: keep the prepared layers once per worker, cap BLAS threads
+    (a GW pair then uses as many threads, see compute_pair)."""
+    _WORKER.update(states=states, compare=compare, options=options, symmetric=symmetric, is_gw=is_gw,
+                   threads=blas_threads or 1)
     if blas_threads:
         from threadpoolctl import threadpool_limits
 
@@ -44,7 +48,7 @@ def init_worker(states, compare, options, symmetric, is_gw, blas_threads) -> Non
 def pair_in_worker(i: int, j: int, init: np.ndarray | None):
     w = _WORKER
     return (i, j, *compute_pair(w["compare"], w["states"][i], w["states"][j], w["options"],
-                                w["symmetric"], w["is_gw"], init))
+                                w["symmetric"], w["is_gw"], init, w["threads"]))
 
 
 def pair_on_dask(i, j, compare, state1, state2, options, symmetric, is_gw, init):

@@ -380,11 +380,12 @@ class _Runner:
 
                 limit = threadpool_limits(limits=1, user_api="blas")
             queue = collections.deque(todo)
+            threads = os.cpu_count() or 1
             with limit:
                 while queue:
                     i, j, init = queue.popleft()
                     queue.extend(on_result((i, j, *_tasks.compute_pair(
-                        compare, self.states[i], self.states[j], options, symmetric, is_gw, init))))
+                        compare, self.states[i], self.states[j], options, symmetric, is_gw, init, threads))))
             return
         if self.kind == "processes":
             import concurrent.futures as cf

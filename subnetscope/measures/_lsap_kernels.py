@@ -4,7 +4,7 @@ import numba
 import numpy as np
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _augment(c, u, v, row4col, cur, path, spc, SR, SC, remaining):
     # Dijkstra over columns from row `cur` on reduced costs c - u - v; returns the first
     # free column reached (the sink) and its path length.
@@ -47,7 +47,7 @@ def _augment(c, u, v, row4col, cur, path, spc, SR, SC, remaining):
     return sink, min_val
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _auction(c, v, col4row, eps_start, eps_final, theta):
     """Forward auction (Bertsekas) with eps-scaling on the benefits -c, from prices -v.
 
@@ -109,7 +109,7 @@ def _auction(c, v, col4row, eps_start, eps_final, theta):
     return True
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _tight_start(c, v, prev, u, col4row, row4col):
     """Row duals u = the largest feasible with v; keep the pairs of ``prev`` that are
     tight, then give free rows their tight column where it is free. Returns the number
@@ -146,7 +146,7 @@ def _tight_start(c, v, prev, u, col4row, row4col):
     return free
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def kernel(c, v, prev, auction_share, eps_warm, eps_final, theta):
     n = c.shape[0]
     u = np.empty(n)

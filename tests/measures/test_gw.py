@@ -115,6 +115,61 @@ def test_non_cnd_matrices_fall_back_to_dense_steps(rng):
     assert result.value == pytest.approx(_pot_loss(A, B, result.plan), rel=1e-9)
 
 
+def _square_instances():
+    return [(C1, C2) for C1, C2 in _instances() if C1.shape == C2.shape]
+
+
+@pytest.mark.parametrize("k", range(len(_square_instances())))
+def test_screening_keeps_the_guarantee_and_ends_at_a_stationary_point(k):
+    from scipy.optimize import linear_sum_assignment
+
+    C1, C2 = _square_instances()[k]
+    pot_start = gromov_wasserstein(C1, C2, starts=("product",)).value
+    alone = {name: gromov_wasserstein(C1, C2, starts=(name,)).value for name in ("identity", "product", "tlb")}
+    for tol in (0.01, 0.3):
+        result = gromov_wasserstein(C1, C2, screen_tol=tol)
+        assert result.value <= pot_start
+        assert result.values["product"] == alone["product"]  # POT's start is never screened
+        # a screened start stops early, so it can only end at or above its converged value
+        for name in ("identity", "tlb"):
+            assert result.values[name] >= alone[name] - 1e-12
+        # the winner was finished: no permutation has a better linear score at it (FW gap 0)
+        G = C1 @ result.plan @ C2
+        best_linear = G[linear_sum_assignment(G, maximize=True)].sum() / len(C1)
+        assert best_linear <= np.vdot(G, result.plan) * (1 + 1e-9)
+
+
+def test_without_screening_every_start_converges_as_when_run_alone():
+    for C1, C2 in _instances()[:5]:
+        result = gromov_wasserstein(C1, C2, screen_tol=0)
+        for name, value in result.values.items():
+            assert value == pytest.approx(gromov_wasserstein(C1, C2, starts=(name,)).value, rel=1e-12, abs=1e-15)
+
+
+def test_screening_saves_iterations_on_trained_like_layers():
+    reps = layer_chain(n=120)
+    Cs = [intra_distances(X) for X in reps.values()]
+    pairs = [(a, b) for a in range(len(Cs)) for b in range(a + 1, len(Cs))]
+    full = sum(gromov_wasserstein(Cs[a], Cs[b], screen_tol=0).total_iter for a, b in pairs)
+    screened = sum(gromov_wasserstein(Cs[a], Cs[b]).total_iter for a, b in pairs)
+    assert screened < full
+
+
+def test_two_threads_give_the_same_result_as_one():
+    for C1, C2 in _instances():
+        one = gromov_wasserstein(C1, C2, threads=1)
+        two = gromov_wasserstein(C1, C2, threads=2)
+        assert (one.value, one.start, one.values, one.total_iter) == (two.value, two.start, two.values, two.total_iter)
+        np.testing.assert_array_equal(one.plan, two.plan)
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.0, float("nan"), "x", True, None])
+def test_screen_tol_is_checked(bad):
+    C1, C2 = _instances()[0]
+    with pytest.raises(ValueError, match="screen_tol"):
+        gromov_wasserstein(C1, C2, screen_tol=bad)
+
+
 class TestIntraDistances:
     def test_matches_scipy(self, rng):
         from scipy.spatial.distance import cdist
