@@ -476,9 +476,9 @@ def _tlb_cost(C1: np.ndarray, C2: np.ndarray) -> np.ndarray:
 
 
 def _start(problem: _Problem, name: str):
-    """A start as (sigma, T, G); None where the start does not apply."""
+    """A start as (sigma, T, G) (``identity``: square problems only, see gromov_wasserstein)."""
     if name == "identity":
-        return (np.arange(problem.n), None, None) if problem.square else None
+        return np.arange(problem.n), None, None
     if name == "product":
         # POT's default: Frank-Wolfe from p qᵀ, where C1 p qᵀ C2 = (C1 p)(C2 q)ᵀ.
         T0 = np.outer(problem.p, problem.q)
@@ -494,16 +494,13 @@ def _run_chain(problem: _Problem, candidates, *, max_iter: int, tol: float, scre
     """Frank-Wolfe from each start in turn on ``problem`` (whose assignment duals carry from
     one start to the next); with ``screen_tol`` a start may stop before converging (see
     :func:`_frank_wolfe`), and the best of those stopped is then finished. Returns
-    [name, score, sigma, T, n_iter, converged, trail] per start that applies."""
+    [name, score, sigma, T, n_iter, converged, trail] per start."""
     # Every permutation on a finished path -> that path's end: a start that reaches one
     # of them (or begins there) would repeat that path, so it stops with its result.
     visited: dict[bytes, tuple] = {}
     records = []
     for name, start in candidates:
-        start = _start(problem, name) if start is None else start
-        if start is None:
-            continue
-        sigma, T, G = start
+        sigma, T, G = _start(problem, name) if start is None else start
         first_tau = None
         if name == "product" and problem.square and sigma is None:
             first_tau = _sorted_matching(problem.C1 @ problem.p, problem.C2 @ problem.q)
@@ -677,6 +674,7 @@ def gromov_wasserstein(
         other.duals = np.zeros(problem.m)
         chain_a = [c for c in candidates if c[0] == "product"]
         chain_b = [c for c in candidates if c[0] != "product"]
+        run_a = functools.partial(_run_chain, problem, chain_a, max_iter=max_iter, tol=tol)
         run_b = functools.partial(_run_chain, other, chain_b, max_iter=max_iter, tol=tol, screen_tol=screen_tol)
         if threads > 1 and device is None:
             from concurrent.futures import ThreadPoolExecutor
@@ -685,9 +683,9 @@ def gromov_wasserstein(
             # each were measured 20% slower than with one (2-core machine, n = 1000)
             with _one_blas_thread(), ThreadPoolExecutor(1) as pool:
                 future = pool.submit(run_b)
-                records = _run_chain(problem, chain_a, max_iter=max_iter, tol=tol) + future.result()
+                records = run_a() + future.result()
         else:
-            records = _run_chain(problem, chain_a, max_iter=max_iter, tol=tol) + run_b()
+            records = run_a() + run_b()
     else:
         records = _run_chain(problem, candidates, max_iter=max_iter, tol=tol)
 
