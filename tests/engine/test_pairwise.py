@@ -69,3 +69,17 @@ def test_errors_name_the_layer():
         pairwise(layer_chain(n=20), n_samples=50)
     with pytest.raises(ValueError, match="`reps` is empty"):
         pairwise({})
+
+
+@pytest.mark.parametrize("bad", [-0.5, 1.0, "often"])
+def test_bad_screen_tol_is_refused_before_any_layer_is_prepared(bad, monkeypatch):
+    import importlib
+
+    module = importlib.import_module("subnetscope.engine.pairwise")
+
+    def prepare(*args, **kwargs):
+        raise AssertionError("layers were prepared before the options were checked")
+
+    monkeypatch.setattr(module, "prepare_layers", prepare)
+    with pytest.raises(ValueError, match="screen_tol"):
+        pairwise(layer_chain(n=20), screen_tol=bad)
