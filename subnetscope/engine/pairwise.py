@@ -203,7 +203,9 @@ def pairwise(
         only when stderr is a terminal.
     n_jobs : int
         Local worker processes (-1: one per core). BLAS threads per worker are capped at
-        cores // n_jobs so that workers do not oversubscribe the machine.
+        cores // n_jobs so that workers do not oversubscribe the machine; a GW pair runs its
+        two chains of starts in two threads when its worker has two cores or more (serially
+        on a multi-core machine; the result does not depend on it).
     client : distributed.Client, optional
         Run the pairs on this Dask cluster instead (layers are scattered once). Give
         either ``client`` or ``n_jobs``, not both.
