@@ -21,7 +21,7 @@ def compute_pair(
     threads: int = 1,
 ) -> tuple[float, np.ndarray | None, dict[str, Any]]:
     """(value, GW permutation or None, solver stats) of one pair; ``threads``: cores this
-    pair may use (GW runs its two chains of starts at once with 2; same result)."""
+    pair may use (GW runs that many of its starts at once; same result)."""
     if is_gw:
         from ..measures.gw import gromov_wasserstein
 

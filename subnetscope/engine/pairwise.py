@@ -204,8 +204,8 @@ def pairwise(
     n_jobs : int
         Local worker processes (-1: one per core). BLAS threads per worker are capped at
         cores // n_jobs so that workers do not oversubscribe the machine; a GW pair runs its
-        two chains of starts in two threads when its worker has two cores or more (serially
-        on a multi-core machine; the result does not depend on it).
+        starts in as many threads as its worker has cores (all cores serially, one per
+        process with ``n_jobs=-1``; the result does not depend on it).
     client : distributed.Client, optional
         Run the pairs on this Dask cluster instead (layers are scattered once). Give
         either ``client`` or ``n_jobs``, not both.

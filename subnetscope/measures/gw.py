@@ -499,29 +499,63 @@ def _run_chain(problem: _Problem, candidates, *, max_iter: int, tol: float, scre
     # of them (or begins there) would repeat that path, so it stops with its result.
     visited: dict[bytes, tuple] = {}
     records = []
-    for name, start in candidates:
-        sigma, T, G = _start(problem, name) if start is None else start
-        first_tau = None
-        if name == "product" and problem.square and sigma is None:
-            first_tau = _sorted_matching(problem.C1 @ problem.p, problem.C2 @ problem.q)
-        trail: list[bytes] = []
-        score, sigma_end, T_end, n_iter, converged = _frank_wolfe(
-            problem, sigma, T, G, max_iter=max_iter, tol=tol, first_tau=first_tau,
-            visited=visited, trail=trail, screen_tol=screen_tol,
-        )
-        if converged:
-            for key in trail:
-                visited[key] = (score, sigma_end, T_end)
-        records.append([name, score, sigma_end, T_end, n_iter, converged, trail])
-    stopped = [r for r in records if not r[5]]
-    if stopped:
-        # finish the best of the starts that screening stopped, unless a finished one beats it
-        r = max(stopped, key=lambda r: r[1])
-        if all(r[1] > done[1] for done in records if done[5]):
-            score, r[2], r[3], n_iter, _ = _frank_wolfe(
-                problem, r[2], r[3], None, max_iter=max_iter - r[4], tol=tol, visited=visited, trail=r[6])
-            r[1], r[4], r[5] = score, r[4] + n_iter, True
+    for candidate in candidates:
+        record = _run_start(problem, candidate, max_iter=max_iter, tol=tol, screen_tol=screen_tol, visited=visited)
+        records.append(record)
+    _finish_best(records, [problem] * len(records), max_iter=max_iter, tol=tol, visited=visited)
     return records
+
+
+def _run_start(problem: _Problem, candidate, *, max_iter: int, tol: float, screen_tol: float = 0.0,
+               visited: dict | None = None) -> list:
+    """Frank-Wolfe from one start; returns [name, score, sigma, T, n_iter, converged, trail]
+    and adds the path of a converged start to ``visited``."""
+    name, start = candidate
+    sigma, T, G = _start(problem, name) if start is None else start
+    first_tau = None
+    if name == "product" and problem.square and sigma is None:
+        first_tau = _sorted_matching(problem.C1 @ problem.p, problem.C2 @ problem.q)
+    trail: list[bytes] = []
+    score, sigma_end, T_end, n_iter, converged = _frank_wolfe(
+        problem, sigma, T, G, max_iter=max_iter, tol=tol, first_tau=first_tau,
+        visited=visited, trail=trail, screen_tol=screen_tol,
+    )
+    if converged and visited is not None:
+        for key in trail:
+            visited[key] = (score, sigma_end, T_end)
+    return [name, score, sigma_end, T_end, n_iter, converged, trail]
+
+
+def _finish_best(records: list, problems: list, *, max_iter: int, tol: float, visited: dict) -> None:
+    """Finish the best of the starts that screening stopped (``records[k]`` on
+    ``problems[k]``, updated in place), unless a finished one among ``records`` beats it."""
+    stopped = [k for k, r in enumerate(records) if not r[5]]
+    if not stopped:
+        return
+    k = max(stopped, key=lambda k: records[k][1])
+    r = records[k]
+    if all(r[1] > done[1] for done in records if done[5]):
+        score, r[2], r[3], n_iter, _ = _frank_wolfe(
+            problems[k], r[2], r[3], None, max_iter=max_iter - r[4], tol=tol, visited=visited, trail=r[6])
+        r[1], r[4], r[5] = score, r[4] + n_iter, True
+
+
+def _fresh_duals(problem: _Problem) -> _Problem:
+    """The same problem (its matrices shared) with its own assignment duals, from zero."""
+    other = copy.copy(problem)
+    other.duals = np.zeros(problem.m)
+    return other
+
+
+def _finish_screened(copies: list, records: list, max_iter: int, tol: float) -> None:
+    """Finish the best screened start (``records[1:]``, POT's start being ``records[0]``)
+    on its own problem copy; it stops early if it joins the path of a converged one."""
+    visited: dict[bytes, tuple] = {}
+    for r in records[1:]:
+        if r[5]:
+            for key in r[6]:
+                visited[key] = (r[1], r[2], r[3])
+    _finish_best(records[1:], copies[1:], max_iter=max_iter, tol=tol, visited=visited)
 
 
 def _sorted_matching(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
@@ -602,8 +636,9 @@ def gromov_wasserstein(
         over POT (docs/performance.md). ``0`` runs every start to convergence. The result
         is never above POT's start either way.
     threads : int
-        With screening, run POT's start and the others in two threads at once (NumPy and
-        the numba assignment release the GIL); the result does not depend on it.
+        With screening, run the starts in up to this many threads at once, POT's start
+        first (NumPy and the numba assignment release the GIL; each start has its own
+        assignment duals); the result does not depend on it.
 
     Returns
     -------
@@ -663,29 +698,34 @@ def gromov_wasserstein(
     if not candidates:
         raise ValueError(f"none of `starts`={starts} applies to an {problem.n}x{problem.m} problem")
 
-    # Screening: POT's start runs alone and to convergence (it carries the guarantee); the
-    # others, in a second chain, stop once a step gains less than `screen_tol` of the value,
-    # and only the best of them is finished. The two chains share nothing (each has its own
-    # assignment duals), so with `threads` > 1 they run at the same time, with the same
-    # result as one after the other.
+    # Screening: POT's start runs alone and to convergence (it carries the guarantee); every
+    # other start stops once a step gains less than `screen_tol` of the value, and only the
+    # best of those is finished. Each start works on its own copy of the problem (its own
+    # assignment duals, starting from zero), so the starts are independent tasks: with
+    # `threads` > 1 they run in a pool of threads, with the same result as one by one.
     screening = screen_tol > 0 and len(candidates) > 1 and any(c[0] == "product" for c in candidates)
     if screening:
-        other = copy.copy(problem)  # the same matrices, its own duals
-        other.duals = np.zeros(problem.m)
-        chain_a = [c for c in candidates if c[0] == "product"]
-        chain_b = [c for c in candidates if c[0] != "product"]
-        run_a = functools.partial(_run_chain, problem, chain_a, max_iter=max_iter, tol=tol)
-        run_b = functools.partial(_run_chain, other, chain_b, max_iter=max_iter, tol=tol, screen_tol=screen_tol)
-        if threads > 1 and device is None:
+        # POT's start first: it is the longest, and it carries the guarantee
+        candidates.sort(key=lambda c: c[0] != "product")
+        copies = [problem] + [_fresh_duals(problem) for _ in candidates[1:]]
+        tasks = [functools.partial(_run_start, copies[k], c, max_iter=max_iter, tol=tol,
+                                   screen_tol=0.0 if c[0] == "product" else screen_tol)
+                 for k, c in enumerate(candidates)]
+        workers = min(int(threads), len(tasks)) if device is None else 1
+        if workers > 1:
             from concurrent.futures import ThreadPoolExecutor
 
-            # one BLAS thread per chain: two chains on two cores with multi-threaded BLAS
+            # one BLAS thread per task: two tasks on two cores with multi-threaded BLAS
             # each were measured 20% slower than with one (2-core machine, n = 1000)
-            with _one_blas_thread(), ThreadPoolExecutor(1) as pool:
-                future = pool.submit(run_b)
-                records = run_a() + future.result()
+            with _one_blas_thread(), ThreadPoolExecutor(workers) as pool:
+                futures = [pool.submit(task) for task in tasks]
+                records = [None] + [f.result() for f in futures[1:]]
+                # POT's start may still be running: finish the best screened start meanwhile
+                _finish_screened(copies, records, max_iter, tol)
+                records[0] = futures[0].result()
         else:
-            records = run_a() + run_b()
+            records = [task() for task in tasks]
+            _finish_screened(copies, records, max_iter, tol)
     else:
         records = _run_chain(problem, candidates, max_iter=max_iter, tol=tol)
 

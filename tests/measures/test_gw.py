@@ -155,12 +155,15 @@ def test_screening_saves_iterations_on_trained_like_layers():
     assert screened < full
 
 
-def test_two_threads_give_the_same_result_as_one():
+@pytest.mark.parametrize("threads", [2, 4])
+def test_starts_in_threads_give_the_same_result_as_one_by_one(threads):
+    # with a warm start too: four starts, so four threads run them all at once
     for C1, C2 in _instances():
-        one = gromov_wasserstein(C1, C2, threads=1)
-        two = gromov_wasserstein(C1, C2, threads=2)
-        assert (one.value, one.start, one.values, one.total_iter) == (two.value, two.start, two.values, two.total_iter)
-        np.testing.assert_array_equal(one.plan, two.plan)
+        init = np.random.default_rng(0).permutation(len(C1)) if C1.shape == C2.shape else None
+        one = gromov_wasserstein(C1, C2, init=init, threads=1)
+        many = gromov_wasserstein(C1, C2, init=init, threads=threads)
+        assert (one.value, one.start, one.values, one.total_iter) == (many.value, many.start, many.values, many.total_iter)
+        np.testing.assert_array_equal(one.plan, many.plan)
 
 
 @pytest.mark.parametrize("bad", [-0.1, 1.0, float("nan"), "x", True, None])
