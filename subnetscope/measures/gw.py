@@ -601,7 +601,7 @@ def gromov_wasserstein(
     C1 : array of shape (n, n)
     C2 : array of shape (m, m)
         Symmetric intra-layer distance matrices (see :func:`intra_distances`).
-    starts : sequence of {"identity", "product", "tlb"}
+    starts : {"identity", "product", "tlb"} or a sequence of them
         ``identity`` couples sample i with sample i (needs n == m: every layer saw
         the same inputs); ``product`` is POT's ``p qᵀ``; ``tlb`` is the optimal plan
         of Mémoli's third lower bound. The best final value wins.
@@ -656,7 +656,7 @@ def gromov_wasserstein(
     if check_input:
         C1 = check_distance_matrix(C1, "C1")
         C2 = check_distance_matrix(C2, "C2")
-    starts = list(starts)
+    starts = [starts] if isinstance(starts, str) else list(starts)  # "product" = ("product",)
     for name in starts:
         check_choice(name, "starts", START_NAMES)
     if not starts and init is None:

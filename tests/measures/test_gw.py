@@ -236,6 +236,13 @@ class TestBadInput:
         with pytest.raises(TypeError, match=r"unknown option 'normalise' for measure 'gw'.*did you mean 'normalize'"):
             distance(np.eye(3), np.eye(3), normalise="max")
 
+    def test_one_start_may_be_given_by_name(self):
+        # `-o starts=product` on the command line gives a string, not a tuple of one
+        C1, C2 = _square_instances()[1]
+        one = gromov_wasserstein(C1, C2, starts="product")
+        assert one.values.keys() == {"product"}
+        assert one.value == gromov_wasserstein(C1, C2, starts=("product",)).value
+
 
 # --- the exact assignment solvers: lap (Jonker-Volgenant) and emd (POT's network simplex) ---
 
