@@ -203,9 +203,10 @@ def pairwise(
         only when stderr is a terminal.
     n_jobs : int
         Local worker processes (-1: one per core). BLAS threads per worker are capped at
-        cores // n_jobs so that workers do not oversubscribe the machine; a GW pair runs its
-        starts in as many threads as its worker has cores (all cores serially, one per
-        process with ``n_jobs=-1``; the result does not depend on it).
+        cores // n_jobs so that workers do not oversubscribe the machine, and a GW pair runs
+        its starts in as many threads. With the default 1, GW runs one pair per core in
+        threads of this process (the assignment solver and NumPy release the GIL); other
+        measures run serially. Results do not depend on any of this.
     client : distributed.Client, optional
         Run the pairs on this Dask cluster instead (layers are scattered once). Give
         either ``client`` or ``n_jobs``, not both.
@@ -355,16 +356,25 @@ _SMALL_GW = 512  # below this many samples the serial GW runner uses one BLAS th
 
 
 class _Runner:
-    """Runs tasks (i, j, init) in this process, a process pool or on Dask. ``run(todo,
-    on_result)`` hands each result to ``on_result`` as it completes and runs the new tasks
-    that returns, until none are left."""
+    """Runs tasks (i, j, init) in this process (serially, or GW in one thread per core), a
+    process pool or on Dask. ``run(todo, on_result)`` hands each result to ``on_result`` as
+    it completes and runs the new tasks that returns, until none are left."""
 
     def __init__(self, states, compare, options, symmetric, is_gw, jobs, client):
         self.args = (compare, options, symmetric, is_gw)
         self.states, self.jobs, self.client = states, jobs, client
         self.pool = None
         self.remote = None
-        self.kind = "dask" if client is not None else ("processes" if jobs > 1 else "serial")
+        self.cores = os.cpu_count() or 1
+        if client is not None:
+            self.kind = "dask"
+        elif jobs > 1:
+            self.kind = "processes"
+        else:
+            # GW in this process: one pair per core in threads (the numba assignment and
+            # NumPy release the GIL), which keeps both cores busy where the starts of one
+            # pair leave one idle; a pair's result does not depend on its thread.
+            self.kind = "threads" if is_gw and self.cores > 1 else "serial"
 
     def run(self, todo, on_result):
         from . import _tasks
@@ -384,12 +394,39 @@ class _Runner:
 
                 limit = threadpool_limits(limits=1, user_api="blas")
             queue = collections.deque(todo)
-            threads = os.cpu_count() or 1
             with limit:
                 while queue:
                     i, j, init = queue.popleft()
                     queue.extend(on_result((i, j, *_tasks.compute_pair(
-                        compare, self.states[i], self.states[j], options, symmetric, is_gw, init, threads))))
+                        compare, self.states[i], self.states[j], options, symmetric, is_gw, init))))
+            return
+        if self.kind == "threads":
+            import concurrent.futures as cf
+
+            from ..measures.gw import _one_blas_thread
+
+            def submit(tasks):
+                # when fewer pairs than cores are left to run (the last pairs wait for their
+                # warm starts), a pair also runs its starts in threads
+                threads = max(1, self.cores - len(futures) - len(tasks) + 1)
+                for i, j, init in tasks:
+                    future = pool.submit(_tasks.compute_pair, compare, self.states[i], self.states[j],
+                                         options, symmetric, is_gw, init, threads)
+                    futures[future] = (i, j)
+
+            # one BLAS thread per pair: the cores are shared out by pairs, not inside products
+            pool = cf.ThreadPoolExecutor(max_workers=self.cores)
+            futures: dict = {}
+            try:
+                with _one_blas_thread():
+                    submit(list(todo))
+                    while futures:
+                        done, _ = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
+                        for future in done:
+                            i, j = futures.pop(future)
+                            submit(on_result((i, j, *future.result())))
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
             return
         if self.kind == "processes":
             import concurrent.futures as cf
