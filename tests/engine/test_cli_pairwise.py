@@ -27,6 +27,17 @@ def test_jobs_and_cache_resume(tmp_path, capsys):
     assert "option 'normalize'" in capsys.readouterr().err
 
 
+def test_one_gw_start_from_the_command_line(tmp_path, capsys):
+    # the fast setting of docs/performance.md: POT's start and the warm start only
+    reps = layer_chain(n=30)
+    np.savez(tmp_path / "reps.npz", **reps)
+    args = ["pairwise", str(tmp_path / "reps.npz"), "--out", str(tmp_path / "out"), "-o", "starts=product"]
+    assert main(args) == 0
+    d = LayerDistances.load(tmp_path / "out" / "distances.npz")
+    np.testing.assert_array_equal(d.matrix, pairwise(reps, starts=("product",)).matrix)
+    assert set(d.info["gw_wins"]) <= {"product", "init"}
+
+
 def test_bad_engine_flags_are_clean_errors(tmp_path, capsys):
     np.savez(tmp_path / "reps.npz", **layer_chain(n=20))
     base = ["pairwise", str(tmp_path / "reps.npz"), "--out", str(tmp_path / "out"), "--no-progress"]
