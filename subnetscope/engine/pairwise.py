@@ -317,7 +317,8 @@ def pairwise(
 
     runner = _Runner(states, measure.compare, comp_opts, measure.symmetric, is_gw, jobs, client)
     try:
-        runner.run(schedule.initial(), on_result)
+        with memory_limit(max_memory):  # the threads runner sizes itself to the budget
+            runner.run(schedule.initial(), on_result)
     finally:
         runner.close()
         bar.close()
@@ -374,7 +375,8 @@ class _Runner:
             # GW in this process: one pair per core in threads (the numba assignment and
             # NumPy release the GIL), which keeps both cores busy where the starts of one
             # pair leave one idle; a pair's result does not depend on its thread.
-            self.kind = "threads" if is_gw and self.cores > 1 else "serial"
+            on_cpu = options.get("device") is None  # a GPU runs one pair at a time
+            self.kind = "threads" if is_gw and on_cpu and self.cores > 1 else "serial"
 
     def run(self, todo, on_result):
         from . import _tasks
@@ -408,14 +410,15 @@ class _Runner:
             def submit(tasks):
                 # when fewer pairs than cores are left to run (the last pairs wait for their
                 # warm starts), a pair also runs its starts in threads
-                threads = max(1, self.cores - len(futures) - len(tasks) + 1)
+                threads = max(1, slots - len(futures) - len(tasks) + 1)
                 for i, j, init in tasks:
                     future = pool.submit(_tasks.compute_pair, compare, self.states[i], self.states[j],
                                          options, symmetric, is_gw, init, threads)
                     futures[future] = (i, j)
 
+            slots = self._gw_slots()
             # one BLAS thread per pair: the cores are shared out by pairs, not inside products
-            pool = cf.ThreadPoolExecutor(max_workers=self.cores)
+            pool = cf.ThreadPoolExecutor(max_workers=slots)
             futures: dict = {}
             try:
                 with _one_blas_thread():
@@ -501,6 +504,18 @@ class _Runner:
         finally:
             for future in futures:
                 future.cancel()
+
+    def _gw_slots(self) -> int:
+        """How many GW starts may run at once in this process: one per core, fewer when the
+        memory budget (docs/reliability.md) would not hold their working arrays (~4 n × n
+        float64 arrays per running start, measured with tracemalloc at n = 1000)."""
+        from .._memory import memory_budget
+
+        n = max(len(state) for state in self.states)
+        budget, _ = memory_budget()
+        if budget is None:
+            return self.cores
+        return max(1, min(self.cores, int(budget // (4 * 8 * n * n + 8 * n * n))))
 
     def close(self):
         if self.pool is not None:

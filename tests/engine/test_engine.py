@@ -240,3 +240,20 @@ def test_assignment_solver_is_resolved_once_recorded_and_cache_keyed_on_it(tmp_p
     np.testing.assert_array_equal(pairwise(reps, n_jobs=2).matrix, fast.matrix)
     with pytest.raises(ValueError, match=r"option 'assignment' \(cache: 'sap', now: 'emd'\)"):
         pairwise(reps, cache_dir=tmp_path, assignment="emd")
+
+
+def test_gw_threads_fit_the_memory_budget_and_stay_off_devices():
+    from subnetscope._memory import memory_limit
+    from subnetscope.engine.pairwise import _Runner
+
+    states = [np.zeros((100, 100))] * 3
+    runner = _Runner(states, None, {"device": None}, True, True, 1, None)
+    one_start = 5 * 8 * 100 * 100  # a running start's working arrays, as _gw_slots counts them
+    with memory_limit(int(1.5 * one_start)):
+        assert runner._gw_slots() == 1
+    with memory_limit(100 * one_start):
+        assert runner._gw_slots() == min(os.cpu_count() or 1, 100)
+    with memory_limit("off"):
+        assert runner._gw_slots() == (os.cpu_count() or 1)
+    # a torch device runs one pair at a time, in this thread
+    assert _Runner(states, None, {"device": "cpu"}, True, True, 1, None).kind == "serial"
