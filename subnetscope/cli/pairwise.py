@@ -22,7 +22,8 @@ def register(sub) -> None:
                         help="compare on N rows drawn once with --seed (default: all)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the row subsample (default: 0)")
     parser.add_argument("--option", "-o", action="append", type=parse_option, default=[], metavar="KEY=VALUE",
-                        help="measure option, repeatable, e.g. -o normalize=mean")
+                        help="measure option, repeatable, e.g. -o normalize=mean; for GW "
+                             "-o starts=product is the fast setting (POT's start and the warm start)")
     parser.add_argument("--out", required=True, type=Path, help="output folder")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
