@@ -257,3 +257,13 @@ def test_gw_threads_fit_the_memory_budget_and_stay_off_devices():
         assert runner._gw_slots() == (os.cpu_count() or 1)
     # a torch device runs one pair at a time, in this thread
     assert _Runner(states, None, {"device": "cpu"}, True, True, 1, None).kind == "serial"
+
+
+def test_threads_match_one_pair_at_a_time_bit_for_bit(monkeypatch):
+    reps = _chain()
+    threads = pairwise(reps)
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)  # one core: one pair at a time, in this thread
+    serial = pairwise(reps)
+    assert serial.info["scheduler"] == "serial"
+    np.testing.assert_array_equal(threads.matrix, serial.matrix)
+    assert threads.info["gw_iterations"] == serial.info["gw_iterations"]
