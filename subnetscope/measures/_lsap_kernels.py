@@ -48,12 +48,18 @@ def _augment(c, u, v, row4col, cur, path, spc, SR, SC, remaining):
 
 
 @numba.njit(cache=True, nogil=True)
-def _auction(c, v, col4row, eps_start, eps_final, theta):
+def _auction(c, v, col4row, eps_start, eps_final, theta, K):
     """Forward auction (Bertsekas) with eps-scaling on the benefits -c, from prices -v.
 
     Writes the final prices to ``v`` (as column duals) and to ``col4row`` an assignment
     that is eps-optimal for the last eps (``eps_final`` times the cost range). Returns
     False, writing nothing, when the costs are constant or not finite.
+
+    ``K`` > 0: each row keeps its K best columns from its last full scan and the (K+1)-th
+    value as a bound. Prices only rise, so every other column is still worth at most the
+    bound: while the best listed column beats it, a bid needs only the list (the bound
+    standing in for the second best makes the bid no larger than exact, as eps-scaling
+    allows); otherwise the row is scanned again.
     """
     n = c.shape[0]
     lo = np.inf
@@ -71,6 +77,12 @@ def _auction(c, v, col4row, eps_start, eps_final, theta):
     p = -v
     owner = np.empty(n, np.int64)
     stack = np.empty(n, np.int64)
+    if K > n - 2:
+        K = 0
+    cand = np.empty((n, max(K, 1)), np.int64)
+    bound = np.full(n, np.inf)  # inf: no list yet
+    vals = np.empty(K + 1)
+    idx = np.empty(K + 1, np.int64)
     eps = span * eps_start
     last = span * eps_final
     while True:
@@ -85,14 +97,53 @@ def _auction(c, v, col4row, eps_start, eps_final, theta):
             w1 = -np.inf
             w2 = -np.inf
             j1 = -1
-            for j in range(n):
-                w = -c[i, j] - p[j]
-                if w > w1:
-                    w2 = w1
-                    w1 = w
-                    j1 = j
-                elif w > w2:
-                    w2 = w
+            t = bound[i]
+            if t < np.inf:
+                for k in range(K):
+                    j = cand[i, k]
+                    w = -c[i, j] - p[j]
+                    if w > w1:
+                        w2 = w1
+                        w1 = w
+                        j1 = j
+                    elif w > w2:
+                        w2 = w
+                if w1 >= t:
+                    if t > w2:
+                        w2 = t
+                else:
+                    j1 = -1
+            if j1 < 0 and K > 0:  # full scan, keeping the K + 1 best
+                for k in range(K + 1):
+                    vals[k] = -np.inf
+                    idx[k] = -1
+                for j in range(n):
+                    w = -c[i, j] - p[j]
+                    if w > vals[K]:
+                        k = K
+                        while k > 0 and vals[k - 1] < w:
+                            vals[k] = vals[k - 1]
+                            idx[k] = idx[k - 1]
+                            k -= 1
+                        vals[k] = w
+                        idx[k] = j
+                for k in range(K):
+                    cand[i, k] = idx[k]
+                bound[i] = vals[K]
+                w1 = vals[0]
+                j1 = idx[0]
+                w2 = vals[1]
+            elif j1 < 0:
+                w1 = -np.inf
+                w2 = -np.inf
+                for j in range(n):
+                    w = -c[i, j] - p[j]
+                    if w > w1:
+                        w2 = w1
+                        w1 = w
+                        j1 = j
+                    elif w > w2:
+                        w2 = w
             p[j1] += w1 - w2 + eps
             k = owner[j1]
             owner[j1] = i
@@ -147,7 +198,7 @@ def _tight_start(c, v, prev, u, col4row, row4col):
 
 
 @numba.njit(cache=True, nogil=True)
-def kernel(c, v, prev, auction_share, eps_warm, eps_final, theta):
+def kernel(c, v, prev, auction_share, eps_warm, eps_final, theta, K):
     n = c.shape[0]
     u = np.empty(n)
     col4row = np.empty(n, np.int64)
@@ -164,7 +215,7 @@ def kernel(c, v, prev, auction_share, eps_warm, eps_final, theta):
                 cold = False
                 break
         guess = np.empty(n, np.int64)
-        if _auction(c, v, guess, 0.25 if cold else eps_warm, eps_final, theta):
+        if _auction(c, v, guess, 0.25 if cold else eps_warm, eps_final, theta, K):
             _tight_start(c, v, guess, u, col4row, row4col)
     path = -np.ones(n, np.int64)
     spc = np.empty(n)

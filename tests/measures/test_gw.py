@@ -312,14 +312,19 @@ def _cost_matrices():
     return out
 
 
+@pytest.mark.parametrize("lists", [False, True], ids=["scan", "candidate-lists"])
 @pytest.mark.parametrize("cost", _cost_matrices(), ids=lambda c: f"n{c.shape[0]}")
-def test_sap_is_optimal_from_any_warm_start(cost, rng):
+def test_sap_is_optimal_from_any_warm_start(cost, lists, rng, monkeypatch):
     """The warm start (column duals, previous assignment) changes only the speed: from
     zero duals, random duals, the optimal duals of a perturbed cost and any previous
-    assignment, the result is an optimal assignment (scipy as the reference)."""
+    assignment, the result is an optimal assignment (scipy as the reference); with the
+    auction's candidate lists (used from n = 512 on) too."""
     from scipy.optimize import linear_sum_assignment
 
     from subnetscope.measures import _lsap
+
+    monkeypatch.setattr(_lsap, "_CANDIDATES_FROM", 0 if lists else 10**9)
+    monkeypatch.setattr(_lsap, "_AUCTION_SHARE", 0.0)  # the auction runs on every call
 
     n = cost.shape[0]
     rows = np.arange(n)
@@ -350,15 +355,21 @@ def test_auction_is_eps_optimal_and_gives_feasible_duals(rng):
 
     from subnetscope.measures._lsap_kernels import _auction
 
-    for cost in (rng.random((80, 80)), rng.integers(0, 3, size=(60, 60)).astype(float)):
-        n = cost.shape[0]
-        v, col4row = np.zeros(n), np.empty(n, np.int64)
-        assert _auction(cost, v, col4row, 0.25, 1e-7, 6.0)
-        assert np.array_equal(np.sort(col4row), np.arange(n))
-        best = cost[linear_sum_assignment(cost)].sum()
-        span = cost.max() - cost.min()
-        assert best <= cost[np.arange(n), col4row].sum() <= best + n * 1e-7 * span * (1 + 1e-9)
-    assert not _auction(np.ones((4, 4)), np.zeros(4), np.empty(4, np.int64), 0.25, 1e-7, 6.0)
+    for K in (0, 4):  # plain scans; candidate lists (bids from each row's 4 best columns)
+        for cost in (rng.random((80, 80)), rng.integers(0, 3, size=(60, 60)).astype(float)):
+            n = cost.shape[0]
+            v, col4row = np.zeros(n), np.empty(n, np.int64)
+            assert _auction(cost, v, col4row, 0.25, 1e-7, 6.0, K)
+            assert np.array_equal(np.sort(col4row), np.arange(n))
+            best = cost[linear_sum_assignment(cost)].sum()
+            span = cost.max() - cost.min()
+            assert best <= cost[np.arange(n), col4row].sum() <= best + n * 1e-7 * span * (1 + 1e-9)
+            # eps-complementary slackness at the returned prices (-v): every row's column is
+            # within eps of its best
+            profit = v[None, :] - cost
+            slack = profit.max(axis=1) - profit[np.arange(n), col4row]
+            assert slack.max() <= 1e-7 * span * (1 + 1e-6)
+        assert not _auction(np.ones((4, 4)), np.zeros(4), np.empty(4, np.int64), 0.25, 1e-7, 6.0, K)
 
 
 def test_sap_without_numba_says_what_to_install(monkeypatch):
