@@ -47,6 +47,25 @@ def _augment(c, u, v, row4col, cur, path, spc, SR, SC, remaining):
     return sink, min_val
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _best_two(c, p, i, cols, m):
+    """(best, second best, best column) of the benefits -c[i, j] - p[j] over the columns
+    ``cols[:m]``, or over j < m when ``cols`` is None (compiled apart: no indirection)."""
+    w1 = -np.inf
+    w2 = -np.inf
+    j1 = -1
+    for k in range(m):
+        j = k if cols is None else cols[k]
+        w = -c[i, j] - p[j]
+        if w > w1:
+            w2 = w1
+            w1 = w
+            j1 = j
+        elif w > w2:
+            w2 = w
+    return w1, w2, j1
+
+
 @numba.njit(cache=True, nogil=True)
 def _auction(c, v, col4row, eps_start, eps_final, theta, K):
     """Forward auction (Bertsekas) with eps-scaling on the benefits -c, from prices -v.
@@ -94,20 +113,10 @@ def _auction(c, v, col4row, eps_start, eps_final, theta, K):
         while top > 0:  # Gauss-Seidel: one unassigned row bids at a time
             top -= 1
             i = stack[top]
-            w1 = -np.inf
-            w2 = -np.inf
             j1 = -1
             t = bound[i]
             if t < np.inf:
-                for k in range(K):
-                    j = cand[i, k]
-                    w = -c[i, j] - p[j]
-                    if w > w1:
-                        w2 = w1
-                        w1 = w
-                        j1 = j
-                    elif w > w2:
-                        w2 = w
+                w1, w2, j1 = _best_two(c, p, i, cand[i], K)
                 if w1 >= t:
                     if t > w2:
                         w2 = t
@@ -134,16 +143,7 @@ def _auction(c, v, col4row, eps_start, eps_final, theta, K):
                 j1 = idx[0]
                 w2 = vals[1]
             elif j1 < 0:
-                w1 = -np.inf
-                w2 = -np.inf
-                for j in range(n):
-                    w = -c[i, j] - p[j]
-                    if w > w1:
-                        w2 = w1
-                        w1 = w
-                        j1 = j
-                    elif w > w2:
-                        w2 = w
+                w1, w2, j1 = _best_two(c, p, i, None, n)
             p[j1] += w1 - w2 + eps
             k = owner[j1]
             owner[j1] = i
