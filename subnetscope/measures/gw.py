@@ -520,10 +520,16 @@ def _run_start(problem: _Problem, candidate, *, max_iter: int, tol: float, scree
         problem, sigma, T, G, max_iter=max_iter, tol=tol, first_tau=first_tau,
         visited=visited, trail=trail, screen_tol=screen_tol,
     )
+    record = [name, score, sigma_end, T_end, n_iter, converged, trail]
     if converged and visited is not None:
-        for key in trail:
-            visited[key] = (score, sigma_end, T_end)
-    return [name, score, sigma_end, T_end, n_iter, converged, trail]
+        _remember_path(visited, record)
+    return record
+
+
+def _remember_path(visited: dict, record: list) -> None:
+    """Map every permutation on a converged start's path to that path's end."""
+    for key in record[6]:
+        visited[key] = (record[1], record[2], record[3])
 
 
 def _finish_best(records: list, problems: list, *, max_iter: int, tol: float, visited: dict) -> None:
@@ -553,8 +559,7 @@ def _finish_screened(copies: list, records: list, max_iter: int, tol: float) -> 
     visited: dict[bytes, tuple] = {}
     for r in records[1:]:
         if r[5]:
-            for key in r[6]:
-                visited[key] = (r[1], r[2], r[3])
+            _remember_path(visited, r)
     _finish_best(records[1:], copies[1:], max_iter=max_iter, tol=tol, visited=visited)
 
 
