@@ -490,20 +490,14 @@ def _start(problem: _Problem, name: str):
     raise AssertionError(name)
 
 
-def _run_chain(problem: _Problem, candidates, *, max_iter: int, tol: float, screen_tol: float = 0.0) -> list:
-    """Frank-Wolfe from each start in turn on ``problem`` (whose assignment duals carry from
-    one start to the next); with ``screen_tol`` a start may stop before converging (see
-    :func:`_frank_wolfe`), and the best of those stopped is then finished. Returns
-    [name, score, sigma, T, n_iter, converged, trail] per start."""
+def _run_chain(problem: _Problem, candidates, *, max_iter: int, tol: float) -> list:
+    """Frank-Wolfe from each start in turn to convergence on ``problem`` (whose assignment
+    duals carry from one start to the next); [name, score, sigma, T, n_iter, converged,
+    trail] per start."""
     # Every permutation on a finished path -> that path's end: a start that reaches one
     # of them (or begins there) would repeat that path, so it stops with its result.
     visited: dict[bytes, tuple] = {}
-    records = []
-    for candidate in candidates:
-        record = _run_start(problem, candidate, max_iter=max_iter, tol=tol, screen_tol=screen_tol, visited=visited)
-        records.append(record)
-    _finish_best(records, [problem] * len(records), max_iter=max_iter, tol=tol, visited=visited)
-    return records
+    return [_run_start(problem, candidate, max_iter=max_iter, tol=tol, visited=visited) for candidate in candidates]
 
 
 def _run_start(problem: _Problem, candidate, *, max_iter: int, tol: float, screen_tol: float = 0.0,
