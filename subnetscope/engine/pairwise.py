@@ -241,7 +241,7 @@ def pairwise(
     >>> round(d["a", "b"], 9), d["a", "c"] > 0
     (0.0, True)
     """
-    from ..measures.gw import _check_screen_tol, gw_compare, resolve_assignment
+    from ..measures.gw import _check_screen_tol, _check_starts, gw_compare, resolve_assignment
 
     measure = get_measure(measure)
     prep_opts, comp_opts = measure.split_options(options)
@@ -260,8 +260,11 @@ def pairwise(
         # Resolve "auto" here, once: every worker (local or Dask) then uses the same exact
         # solver, and the cache manifest records which one made its pairs.
         comp_opts = {**comp_opts, "assignment": resolve_assignment(comp_opts.get("assignment", "auto"))}
-        if "screen_tol" in comp_opts:  # refused before the layers are prepared, not at the first pair
+        # bad solver options are refused before the layers are prepared, not at the first pair
+        if "screen_tol" in comp_opts:
             _check_screen_tol(comp_opts["screen_tol"])
+        if "starts" in comp_opts:  # neighbouring pairs have no warm start: a start is needed
+            _check_starts(comp_opts["starts"], has_init=False)
         options = {**options, "assignment": comp_opts["assignment"]}
     if device is not None:
         from .torch_gw import resolve_device

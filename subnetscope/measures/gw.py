@@ -332,6 +332,15 @@ def _one_blas_thread():
     return _BLAS.limit(limits=1, user_api="blas")
 
 
+def _check_starts(starts, has_init: bool) -> list[str]:
+    starts = [starts] if isinstance(starts, str) else list(starts)  # "product" = ("product",)
+    for name in starts:
+        check_choice(name, "starts", START_NAMES)
+    if not starts and not has_init:
+        raise ValueError("`starts` is empty and no `init` was given; give at least one start")
+    return starts
+
+
 def _check_screen_tol(screen_tol) -> float:
     try:
         value = float(screen_tol)
@@ -655,11 +664,7 @@ def gromov_wasserstein(
     if check_input:
         C1 = check_distance_matrix(C1, "C1")
         C2 = check_distance_matrix(C2, "C2")
-    starts = [starts] if isinstance(starts, str) else list(starts)  # "product" = ("product",)
-    for name in starts:
-        check_choice(name, "starts", START_NAMES)
-    if not starts and init is None:
-        raise ValueError("`starts` is empty and no `init` was given; give at least one start")
+    starts = _check_starts(starts, init is not None)
     screen_tol = _check_screen_tol(screen_tol)
     assignment = resolve_assignment(assignment)
     if _solve_transposed(C1, C2):

@@ -71,8 +71,11 @@ def test_errors_name_the_layer():
         pairwise({})
 
 
-@pytest.mark.parametrize("bad", [-0.5, 1.0, "often"])
-def test_bad_screen_tol_is_refused_before_any_layer_is_prepared(bad, monkeypatch):
+@pytest.mark.parametrize("option, bad, message", [
+    ("screen_tol", -0.5, "screen_tol"), ("screen_tol", 1.0, "screen_tol"), ("screen_tol", "often", "screen_tol"),
+    ("starts", "pro", "did you mean 'product'"), ("starts", (), "`starts` is empty"),
+])
+def test_bad_gw_options_are_refused_before_any_layer_is_prepared(option, bad, message, monkeypatch):
     import importlib
 
     module = importlib.import_module("subnetscope.engine.pairwise")
@@ -81,5 +84,5 @@ def test_bad_screen_tol_is_refused_before_any_layer_is_prepared(bad, monkeypatch
         raise AssertionError("layers were prepared before the options were checked")
 
     monkeypatch.setattr(module, "prepare_layers", prepare)
-    with pytest.raises(ValueError, match="screen_tol"):
-        pairwise(layer_chain(n=20), screen_tol=bad)
+    with pytest.raises(ValueError, match=message):
+        pairwise(layer_chain(n=20), **{option: bad})
