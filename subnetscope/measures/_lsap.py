@@ -32,18 +32,24 @@ import numpy as np
 _KERNEL = None
 NEEDS_NUMBA = ("the GW assignment solver 'sap' needs numba on every machine that computes pairs "
                "(pip install numba); or pass assignment='lap', 'emd' or 'auto'")
-# above this share of rows to augment, an auction first finds near-optimal duals; its first
-# eps (relative to the cost range) from duals given. Tuned on GW gradients (docs/performance.md).
-# (0.45: the break-even measured on 263 Frank-Wolfe calls of trained layers at n = 1000,
-# 22% less assignment time than 0.25; 0.45-0.55 at n = 200 and 500; docs/performance.md)
+# above this share of rows to augment, an auction first finds near-optimal duals (with
+# candidate lists, whose bids are cheaper, above the lower share); its first eps (relative to
+# the cost range) from duals given is _EPS_WARM once _EPS_FULL_SHARE of the rows or more are
+# left, and shrinks as (share / _EPS_FULL_SHARE) ** _EPS_POWER below that (fewer rows left:
+# better duals). Tuned on Frank-Wolfe calls of trained layers (docs/performance.md): with
+# lists 13-20% less assignment time at n = 350-1000 than the auction above 45% from 1e-3;
+# without lists 0.45 stays the best share (n = 200-500: 0.25 is 4-11% slower).
 _AUCTION_SHARE = 0.45
+_AUCTION_SHARE_LISTS = 0.25
 _EPS_WARM = 1e-3
+_EPS_FULL_SHARE = 0.7
+_EPS_POWER = 6.0
 _EPS_FINAL = 1e-7  # the auction's last eps, relative to the cost range
 _THETA = 6.0  # eps shrinks by this factor per phase
-# candidate lists in the auction from this size on (K best columns per row): 14% less
-# assignment time at n = 1000, 5% at n = 500, 9% more at n = 200 (docs/performance.md)
+# candidate lists in the auction from this size on (K best columns per row): 4-14% less
+# assignment time at n = 275-1000, 5-13% more at n = 200 (docs/performance.md)
 _CANDIDATES = 4
-_CANDIDATES_FROM = 512
+_CANDIDATES_FROM = 256
 
 
 def available() -> bool:
@@ -82,7 +88,8 @@ def solve(cost: np.ndarray, v: np.ndarray, prev: np.ndarray | None = None) -> np
         raise ValueError(f"`v` must be a float64 array of shape ({n},), got {v.dtype} {v.shape}")
     prev = np.empty(0, np.int64) if prev is None else np.ascontiguousarray(prev, dtype=np.int64)
     K = _CANDIDATES if n >= _CANDIDATES_FROM else 0
-    col4row, ok = _kernel()(cost, v, prev, _AUCTION_SHARE, _EPS_WARM, _EPS_FINAL, _THETA, K)
+    share = _AUCTION_SHARE_LISTS if K else _AUCTION_SHARE
+    col4row, ok = _kernel()(cost, v, prev, share, _EPS_WARM, _EPS_FINAL, _THETA, K, _EPS_FULL_SHARE, _EPS_POWER)
     if not ok:
         raise ValueError("`cost` has no finite assignment (non-finite entries?)")
     return col4row

@@ -198,7 +198,7 @@ def _tight_start(c, v, prev, u, col4row, row4col):
 
 
 @numba.njit(cache=True, nogil=True)
-def kernel(c, v, prev, auction_share, eps_warm, eps_final, theta, K):
+def kernel(c, v, prev, auction_share, eps_warm, eps_final, theta, K, full_share, power):
     n = c.shape[0]
     u = np.empty(n)
     col4row = np.empty(n, np.int64)
@@ -214,8 +214,11 @@ def kernel(c, v, prev, auction_share, eps_warm, eps_final, theta, K):
             if v[j] != 0.0:
                 cold = False
                 break
+        # from given duals, the fewer rows are left the better the duals: a smaller first eps
+        # (eps_warm once `full_share` of the rows or more are left)
+        eps = 0.25 if cold else max(eps_warm * min(1.0, free / (full_share * n)) ** power, eps_final)
         guess = np.empty(n, np.int64)
-        if _auction(c, v, guess, 0.25 if cold else eps_warm, eps_final, theta, K):
+        if _auction(c, v, guess, eps, eps_final, theta, K):
             _tight_start(c, v, guess, u, col4row, row4col)
     path = -np.ones(n, np.int64)
     spc = np.empty(n)

@@ -318,13 +318,14 @@ def test_sap_is_optimal_from_any_warm_start(cost, lists, rng, monkeypatch):
     """The warm start (column duals, previous assignment) changes only the speed: from
     zero duals, random duals, the optimal duals of a perturbed cost and any previous
     assignment, the result is an optimal assignment (scipy as the reference); with the
-    auction's candidate lists (used from n = 512 on) too."""
+    auction's candidate lists (used from n = 256 on) too."""
     from scipy.optimize import linear_sum_assignment
 
     from subnetscope.measures import _lsap
 
     monkeypatch.setattr(_lsap, "_CANDIDATES_FROM", 0 if lists else 10**9)
-    monkeypatch.setattr(_lsap, "_AUCTION_SHARE", 0.0)  # the auction runs on every call
+    for name in ("_AUCTION_SHARE", "_AUCTION_SHARE_LISTS"):  # the auction runs on every call
+        monkeypatch.setattr(_lsap, name, 0.0)
 
     n = cost.shape[0]
     rows = np.arange(n)
