@@ -207,12 +207,18 @@ class _Problem:
 
     def grad_step(self, sigma: np.ndarray, G: np.ndarray, tau: np.ndarray) -> np.ndarray:
         """Gradient at τ from the gradient ``G`` at σ: only the k rows where τ and σ differ
-        change ``C2[σ, :]``, so ``G + C1[:, d] (C2[τ[d]] - C2[σ[d]]) / n`` costs O(k n²)."""
+        change ``C2[σ, :]``, so ``G + C1[:, d] (C2[τ[d]] - C2[σ[d]]) / n`` costs O(k n²).
+        (Measured at n = 1000, one BLAS thread: cheaper than the full product up to k ≈ 0.8 n.)"""
         d = np.flatnonzero(sigma != tau)
-        if 2 * d.size > self.n:
+        if 4 * d.size > 3 * self.n:
             return self.grad_perm(tau)
+        diff = self.C2[tau[d]]
+        diff -= self.C2[sigma[d]]
+        diff *= 1.0 / self.n
         # C1 is symmetric: its rows d are its columns d, and rows are contiguous
-        return G + (self.C1[d].T @ (self.C2[tau[d]] - self.C2[sigma[d]])) / self.n
+        out = self.C1[d].T @ diff
+        out += G
+        return out
 
     def grad_dense(self, T: np.ndarray) -> np.ndarray:
         rows, cols = np.nonzero(T)
