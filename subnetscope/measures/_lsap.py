@@ -10,11 +10,11 @@ method of Crouse 2016, as in scipy's ``linear_sum_assignment``). Every step keep
 feasibility and complementary slackness, so the result is an optimal assignment whatever
 ``v`` was (up to float rounding, as for scipy); a good ``v`` only makes it faster.
 
-When more than 45% of the rows are left to augment (a cold start, or a large move),
-a forward auction with eps-scaling (Bertsekas; rows bid from lists of their best columns
-when n is large) first computes near-optimal duals from ``v`` and the exact phase restarts
-from them: on the nearly tied gradients of trained layers,
-shortest paths from poor duals grow trees over most rows.
+When many rows are left to augment (a cold start, or a large move: over 45% of them, or
+25% from n = 256 on, where rows bid from lists of their best columns), a forward auction
+with eps-scaling (Bertsekas) first computes near-optimal duals from ``v``, starting from a
+smaller eps the fewer rows are left, and the exact phase restarts from them: on the nearly
+tied gradients of trained layers, shortest paths from poor duals grow trees over most rows.
 
 Measured on Frank-Wolfe gradients of the trained modular transformer at n = 1000
 (docs/performance.md): a cold call 0.03-0.1 s (auction + exact phase) against ~1 s for
