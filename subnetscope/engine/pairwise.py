@@ -441,7 +441,7 @@ class _Runner:
                 import multiprocessing as mp
 
                 method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-                blas = max(1, (os.cpu_count() or 1) // self.jobs)
+                blas = max(1, self.cores // self.jobs)
                 self.pool = cf.ProcessPoolExecutor(
                     max_workers=self.jobs, mp_context=mp.get_context(method),
                     initializer=_tasks.init_worker,
@@ -511,7 +511,8 @@ class _Runner:
     def _gw_slots(self) -> int:
         """How many GW starts may run at once in this process: one per core, fewer when the
         memory budget (docs/reliability.md) would not hold their working arrays (~4 n × n
-        float64 arrays per running start, measured with tracemalloc at n = 1000)."""
+        float64 arrays per running start, measured with tracemalloc at n = 1000, and one
+        more as margin)."""
         from .._memory import memory_budget
 
         n = max(len(state) for state in self.states)

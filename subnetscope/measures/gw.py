@@ -545,20 +545,6 @@ def _remember_path(visited: dict, record: list) -> None:
         visited[key] = (record[1], record[2], record[3])
 
 
-def _finish_best(records: list, problems: list, *, max_iter: int, tol: float, visited: dict) -> None:
-    """Finish the best of the starts that screening stopped (``records[k]`` on
-    ``problems[k]``, updated in place), unless a finished one among ``records`` beats it."""
-    stopped = [k for k, r in enumerate(records) if not r[5]]
-    if not stopped:
-        return
-    k = max(stopped, key=lambda k: records[k][1])
-    r = records[k]
-    if all(r[1] > done[1] for done in records if done[5]):
-        score, r[2], r[3], n_iter, _ = _frank_wolfe(
-            problems[k], r[2], r[3], None, max_iter=max_iter - r[4], tol=tol, visited=visited, trail=r[6])
-        r[1], r[4], r[5] = score, r[4] + n_iter, True
-
-
 def _fresh_duals(problem: _Problem) -> _Problem:
     """The same problem (its matrices shared) with its own assignment duals, from zero."""
     other = copy.copy(problem)
@@ -567,13 +553,23 @@ def _fresh_duals(problem: _Problem) -> _Problem:
 
 
 def _finish_screened(copies: list, records: list, max_iter: int, tol: float) -> None:
-    """Finish the best screened start (``records[1:]``, POT's start being ``records[0]``)
-    on its own problem copy; it stops early if it joins the path of a converged one."""
-    visited: dict[bytes, tuple] = {}
-    for r in records[1:]:
-        if r[5]:
-            _remember_path(visited, r)
-    _finish_best(records[1:], copies[1:], max_iter=max_iter, tol=tol, visited=visited)
+    """Finish the best start that screening stopped (among ``records[1:]``, POT's start being
+    ``records[0]``; ``records[k]`` runs on ``copies[k]`` and is updated in place), unless a
+    converged one among them beats it; it stops early if it joins a converged one's path."""
+    others = range(1, len(records))
+    stopped = [k for k in others if not records[k][5]]
+    if not stopped:
+        return
+    k = max(stopped, key=lambda k: records[k][1])
+    r = records[k]
+    done = [records[i] for i in others if records[i][5]]
+    if all(r[1] > d[1] for d in done):
+        visited: dict[bytes, tuple] = {}
+        for d in done:
+            _remember_path(visited, d)
+        score, r[2], r[3], n_iter, _ = _frank_wolfe(
+            copies[k], r[2], r[3], None, max_iter=max_iter - r[4], tol=tol, visited=visited, trail=r[6])
+        r[1], r[4], r[5] = score, r[4] + n_iter, True
 
 
 def _sorted_matching(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
