@@ -19,6 +19,7 @@ layers alike). ``resample="subsample"`` draws ``n_samples`` rows without replace
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -41,6 +42,8 @@ def bootstrap_subnetworks(
     resample: Literal["bootstrap", "subsample"] = "bootstrap",
     max_groups: int = 10,
     progress: bool = False,
+    reference: Subnetworks | None = None,
+    cache_dir: str | Path | None = None,
     **pairwise_options: Any,
 ) -> Subnetworks:
     """Sub-networks of ``reps`` with their bootstrap stability.
@@ -64,6 +67,13 @@ def bootstrap_subnetworks(
         Largest number of groups considered when ``n_groups`` is None.
     progress : bool
         Print one line per replicate.
+    reference : Subnetworks, optional
+        The partition whose stability is measured (e.g. found on a larger matrix computed
+        before); default: found here on ``reps`` (subsampled to ``n_samples``). Its layer names
+        must be those of ``reps``; replicates use its number of groups.
+    cache_dir : path, optional
+        Each replicate's pairs are cached in ``cache_dir/replicate<b>``, so a killed run
+        resumes with the same result.
     **pairwise_options
         Options of the measure.
 
@@ -79,8 +89,14 @@ def bootstrap_subnetworks(
     check_choice(resample, "resample", ("bootstrap", "subsample"))
     if isinstance(B, bool) or not isinstance(B, (int, np.integer)) or B < 1:
         raise ValueError(f"`B` (number of bootstrap replicates) must be an integer ≥ 1, got {B!r}")
-    reference_distances = pairwise(reps, measure, n_samples=n_samples, seed=seed, **pairwise_options)
-    reference = find_subnetworks(reference_distances, n_groups, method, seed, max_groups=max_groups)
+    if reference is None:
+        reference_distances = pairwise(reps, measure, n_samples=n_samples, seed=seed, **pairwise_options)
+        reference = find_subnetworks(reference_distances, n_groups, method, seed, max_groups=max_groups)
+    elif not isinstance(reference, Subnetworks):
+        raise TypeError(f"`reference` must be a Subnetworks (from find_subnetworks), got {type(reference).__name__}")
+    elif list(reference.names) != list(reps):
+        raise ValueError(f"`reference` partitions the layers {list(reference.names)[:3]}...; `reps` has "
+                         f"{list(reps)[:3]}...; they must be the same layers in the same order")
     k = reference.n_groups
     n = int(np.shape(next(iter(reps.values())))[0])
     m = n if n_samples is None else int(n_samples)
@@ -97,7 +113,8 @@ def bootstrap_subnetworks(
     for b in range(int(B)):
         rows = np.sort(rng.choice(n, size=m, replace=resample == "bootstrap"))
         replicate_reps = {name: np.asarray(Y)[rows] for name, Y in reps.items()}
-        distances = pairwise(replicate_reps, measure, **pairwise_options)
+        cache = None if cache_dir is None else Path(cache_dir) / f"replicate{b}"
+        distances = pairwise(replicate_reps, measure, cache_dir=cache, **pairwise_options)
         replicate = find_subnetworks(distances, k, method, seed)
         together += replicate.labels[:, None] == replicate.labels[None, :]
         bounds = set(replicate.boundaries)

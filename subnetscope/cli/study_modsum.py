@@ -24,18 +24,23 @@ def add_arguments(parser: argparse.ArgumentParser, *, samples: int = DEFAULT_SAM
                         help=f"AdamW weight decay (default: {TrainConfig.weight_decay})")
     parser.add_argument("--batch-size", type=int, default=None,
                         help=f"minibatch size (default: {TrainConfig.batch_size}; 0 = full batch, as in the paper)")
+    parser.add_argument("--loss", default=None, choices=("mse", "cross_entropy"),
+                        help=f"training loss of each stage (default: {TrainConfig.loss}; see docs/results/modsum.md)")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="checkpoint folder (default: OUT/checkpoints)")
     parser.add_argument("--probes", default=probes,
                         help=f"probe kinds, comma separated, or 'none' (default: {probes})")
     parser.add_argument("--probe-samples", type=int, default=probe_samples,
                         help=f"inputs used by the probes (default: {probe_samples})")
-    parser.add_argument("--embedding", default="value", choices=("value", "onehot", "circular"),
-                        help="how a target becomes a representation for GW")
+    parser.add_argument("--embedding", default="value",
+                        help="how a target becomes a representation for GW: value, onehot, circular or stage "
+                             "(as each stage was trained to output it), comma separated (default: value)")
     parser.add_argument("--baselines", default="",
                         help="other measures computed all-pairs, comma separated (Fig. 8), e.g. cka,rsa")
     parser.add_argument("--bootstrap", type=int, default=0,
                         help="bootstrap replicates of the sub-network search (each = one all-pairs GW)")
+    parser.add_argument("--bootstrap-samples", type=int, default=None, metavar="N",
+                        help="inputs drawn per bootstrap replicate (default: --samples)")
     parser.add_argument("--groups", type=int, default=None, help="number of sub-networks (default: best silhouette)")
     parser.add_argument("--compare-starts", type=int, default=0, metavar="K",
                         help="also run GW with POT's default start on K evenly spaced layers and compare")
@@ -55,6 +60,10 @@ def register(studies) -> None:
         "with GW, find sub-networks, compare with the known targets and probes; write a run folder.")
     parser.add_argument("--model", default="L", choices=("0", "E", "L"), help="which model (default: L)")
     parser.add_argument("--out", type=Path, default=Path("runs/modsum"), help="run folder")
+    parser.add_argument("--paper-scale", action="store_true",
+                        help="the paper's setting: GW at n = 1000, Table 1 under every embedding, probes on "
+                             "all inputs, POT's start on 31 layers, 5 bootstrap replicates of 200 inputs "
+                             "(over an hour for Models E and L on 2 cores; resumes when run again)")
     add_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -66,17 +75,21 @@ def run_args(args: argparse.Namespace, model: str) -> dict:
 
     config = TrainConfig(seed=args.seed)
     for field, value in (("max_epochs", args.epochs), ("lr", args.lr), ("weight_decay", args.weight_decay),
-                         ("batch_size", args.batch_size)):
+                         ("batch_size", args.batch_size), ("loss", args.loss)):
         if value is not None:
             config = replace(config, **{field: value})
     probes = tuple(p for p in args.probes.split(",") if p and p != "none")
     baselines = tuple(b for b in args.baselines.split(",") if b)
-    return run_modsum(args.out, model=model, samples=args.samples, seed=args.seed, train_config=config,
-                      cache_dir=args.cache_dir, embedding=args.embedding, probes=probes,
-                      probe_samples=args.probe_samples, baselines=baselines, bootstrap=args.bootstrap,
-                      n_groups=args.groups, compare_starts=args.compare_starts, retrain=args.retrain,
-                      n_jobs=args.jobs,
-                      report=not args.no_report, progress=not args.quiet)
+    options = dict(samples=args.samples, embedding=tuple(e for e in args.embedding.split(",") if e),
+                   probes=probes, probe_samples=args.probe_samples, bootstrap=args.bootstrap,
+                   bootstrap_samples=args.bootstrap_samples, compare_starts=args.compare_starts)
+    if getattr(args, "paper_scale", False):
+        from ..studies.modsum import PAPER_SCALE
+
+        options.update(PAPER_SCALE)
+    return run_modsum(args.out, model=model, seed=args.seed, train_config=config, cache_dir=args.cache_dir,
+                      baselines=baselines, n_groups=args.groups, retrain=args.retrain, n_jobs=args.jobs,
+                      report=not args.no_report, progress=not args.quiet, **options)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -73,6 +73,37 @@ def test_bootstrap_support_drops_without_structure():
     assert min(result.boundary_support.values()) < 1.0
 
 
+def test_bootstrap_of_a_given_reference_resumes_from_its_cache(tmp_path, monkeypatch):
+    from subnetscope import find_subnetworks
+
+    reps, truth = planted_reps(sizes=(2, 3), n=24, seed=5)
+    reference = find_subnetworks(pairwise(reps), 2, "contiguous")
+    first = bootstrap_subnetworks(reps, B=3, n_samples=16, method="contiguous", reference=reference,
+                                  cache_dir=tmp_path)
+    assert first.n_groups == 2 and first.labels.tolist() == reference.labels.tolist()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["replicate0", "replicate1", "replicate2"]
+    import importlib
+
+    engine = importlib.import_module("subnetscope.engine.pairwise")
+
+    calls = []
+    original = engine.pairwise
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("cache_dir"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "pairwise", counting)
+    again = bootstrap_subnetworks(reps, B=3, n_samples=16, method="contiguous", reference=reference,
+                                  cache_dir=tmp_path)
+    assert len(calls) == 3          # the reference is not recomputed
+    np.testing.assert_array_equal(again.coassignment, first.coassignment)
+    with pytest.raises(ValueError, match="same layers in the same order"):
+        bootstrap_subnetworks({k: reps[k] for k in list(reps)[::-1]}, B=1, reference=reference)
+    with pytest.raises(TypeError, match="`reference` must be a Subnetworks"):
+        bootstrap_subnetworks(reps, B=1, reference=reference.labels)
+
+
 def test_bootstrap_bad_inputs():
     reps, _ = planted_reps(sizes=(2, 2), n=12)
     with pytest.raises(ValueError, match=r"`B` \(number of bootstrap replicates\) must be an integer ≥ 1, got 0"):

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from subnetscope.studies import modsum as M
+from subnetscope.studies.modsum import checkpoints, training
 
 TINY = M.TrainConfig(d_model=16, n_heads=4, d_head=4, d_mlp=32, max_epochs=3, patience=2, lr=1e-2)
 
@@ -59,13 +60,13 @@ def test_model_L_freezes_earlier_blocks(monkeypatch):
         return original(params, **kw)
 
     model_ref = []
-    real_new = M._new_model
+    real_new = training._new_model
 
     def new_model(*a, **k):
         model_ref.append(real_new(*a, **k))
         return model_ref[0]
 
-    monkeypatch.setattr(M, "_new_model", new_model)
+    monkeypatch.setattr(training, "_new_model", new_model)
     monkeypatch.setattr(torch.optim, "AdamW", spy)
     result = M.train_modsum_model("L", data, TINY, progress=False)
     final = result.model.state_dict()
@@ -88,7 +89,7 @@ def test_model_L_freezes_earlier_blocks(monkeypatch):
 def test_model_0_and_E_train_every_parameter(kind, task, blocks):
     data = M.modsum_data(task)
     torch.manual_seed(0)
-    before = M._new_model(kind, data, TINY).state_dict()
+    before = training._new_model(kind, data, TINY).state_dict()
     result = M.train_modsum_model(kind, data, TINY, progress=False)
     assert len(result.model.blocks) == blocks and len(result.stages) == 1
     assert result.stages[0]["epochs"] == TINY.max_epochs
@@ -154,7 +155,7 @@ def test_shipped_checkpoint_is_used_for_its_exact_settings_only(tmp_path, monkey
     shipped = tmp_path / "shipped"
     shipped.mkdir()
     (tmp_path / "made" / M.checkpoint_name("0", data, TINY)).rename(shipped / M.checkpoint_name("0", data, TINY))
-    monkeypatch.setattr(M, "SHIPPED_CHECKPOINTS", shipped)
+    monkeypatch.setattr(checkpoints, "SHIPPED_CHECKPOINTS", shipped)
     run_cache = tmp_path / "run"
     loaded = M.load_or_train("0", data, TINY, cache_dir=run_cache, progress=False)
     assert loaded.source == "shipped" and loaded.stages == trained.stages
@@ -171,7 +172,7 @@ def test_shipped_checkpoint_is_used_for_its_exact_settings_only(tmp_path, monkey
 # --- capture ------------------------------------------------------------------------------
 def test_capture_names_shapes_and_values():
     data = M.modsum_data("mod3")
-    model = M._new_model("E", data, TINY).eval()
+    model = training._new_model("E", data, TINY).eval()
     tokens = data.tokens[:7]
     reps = M.capture_modsum(model, tokens, batch_size=3)
     assert list(reps) == M.representation_names(3) and len(reps) == 93
@@ -202,7 +203,7 @@ def test_pipeline_end_to_end_writes_the_run_folder(tmp_path, capsys):
     out = tmp_path / "run"
     rc = main(["study", "modsum", "--model", "0", "--out", str(out), "--samples", "12", "--epochs", "2",
                "--probes", "linear", "--probe-samples", "60", "--quiet", "--no-report",
-               "--compare-starts", "4"])
+               "--compare-starts", "4", "--embedding", "value,stage"])
     assert rc == 0
     printed = capsys.readouterr().out
     assert "validation accuracy, short of 100%" in printed and "Sub-networks of Model 0" in printed
@@ -211,7 +212,9 @@ def test_pipeline_end_to_end_writes_the_run_folder(tmp_path, capsys):
     run = RunFolder(out)
     d = run.load_distances("gw")
     assert len(d.names) == 31 and np.allclose(d.matrix, d.matrix.T)
-    assert set(run.load_tables()) == {"table1_gw_targets", "table4_probes"}
+    tables = run.load_tables()
+    assert set(tables) == {"table1_gw_targets", "table4_probes"}
+    assert [row[:2] for row in tables["table1_gw_targets"]["rows"]] == [["c", "value"], ["c", "stage"]]
     assert "gw" in run.load_subnetworks()
     assert {p.name for p, _ in run.figures()} >= {"gw_heatmap.png", "gw_to_targets.png"}
     meta = run.read_meta()
@@ -219,6 +222,7 @@ def test_pipeline_end_to_end_writes_the_run_folder(tmp_path, capsys):
     assert list(run.checkpoints.glob("model0-*.pt"))
     starts = meta["summary"]["starts"]   # our multi-start GW is never above POT's default start
     assert starts["pairs"] == 6 and starts["ours_lower"] + starts["equal"] == 6
+    assert -1 <= starts["partition_ari"] <= 1 and starts["groups_ours"]
     pot = run.load_distances("gw_pot_start")
     assert np.all(pot.matrix >= d.subset(list(pot.names)).matrix - 1e-12)
     with pytest.raises(ValueError, match="samples"):
@@ -227,13 +231,55 @@ def test_pipeline_end_to_end_writes_the_run_folder(tmp_path, capsys):
         M.run_modsum(out, model="0", n_jobs=0)
 
 
-def test_shipped_model_L_matches_the_default_settings_and_its_record():
-    # the demo relies on it: a change of TrainConfig defaults must come with a new checkpoint
+@pytest.mark.parametrize("kind", M.MODEL_KINDS)
+def test_shipped_models_match_the_default_settings_and_their_record(kind):
+    # the demo relies on them: a change of TrainConfig defaults must come with new checkpoints
+    data = M.modsum_data("mod" if kind == "0" else "mod3")
+    assert (M.SHIPPED_CHECKPOINTS / M.checkpoint_name(kind, data, M.TrainConfig())).exists()
+    loaded = M.load_or_train(kind, data, progress=False)
+    assert loaded.source == "shipped"
+    recorded = [s["val_accuracy"] for s in loaded.stages]
+    # every stage generalises (issue: >= 99.5% on held-out pairs), and the weights say so too
+    assert min(recorded) >= 0.995, recorded
+    recomputed = M.stage_accuracies(loaded, data)
+    np.testing.assert_allclose(recomputed, recorded, atol=1e-9)
+    with torch.no_grad():  # the final output, read as the study reads it: c at position 1
+        c = loaded.model(torch.as_tensor(data.tokens[data.val]))[:, 1].argmax(-1).numpy()
+    assert np.mean(c == data.targets["c"][data.val]) == pytest.approx(recorded[-1], abs=1e-9)
+
+
+def test_stage_accuracies_recompute_the_training_record(tmp_path):
     data = M.modsum_data("mod3")
-    assert (M.SHIPPED_CHECKPOINTS / M.checkpoint_name("L", data, M.TrainConfig())).exists()
-    loaded = M.load_or_train("L", data, progress=False)
-    assert loaded.source == "shipped" and [s["stage"] for s in loaded.stages][0] == "stage1 (c1, b)"
-    with torch.no_grad():
-        tokens = torch.as_tensor(data.tokens[data.val])
-        c = loaded.model(tokens)[:, 1].argmax(-1).numpy()
-    assert np.mean(c == data.targets["c"][data.val]) == pytest.approx(loaded.stages[-1]["val_accuracy"], abs=1e-6)
+    result = M.load_or_train("L", data, TINY, cache_dir=tmp_path, progress=False)
+    assert [h is not None for h in result.heads] == [True, True, False]
+    np.testing.assert_allclose(M.stage_accuracies(result, data), [s["val_accuracy"] for s in result.stages])
+    reloaded = M.load_or_train("L", data, TINY, cache_dir=tmp_path, progress=False)
+    assert reloaded.source == "cache"
+    np.testing.assert_allclose(M.stage_accuracies(reloaded, data, data.train),
+                               M.stage_accuracies(result, data, data.train))
+    reloaded.heads = []
+    with pytest.raises(ValueError, match="no saved head"):
+        M.stage_accuracies(reloaded, data)
+
+
+def test_mse_stage_loss_is_the_squared_error_to_the_one_hot_code():
+    logits = torch.tensor([[2.0, -1.0, 0.5], [0.0, 0.0, 1.0]])
+    target = torch.tensor([0, 2])
+    by_hand = ((1.0 ** 2 + 1.0 + 0.25) + (0.0 + 0.0 + 0.0)) / 2
+    assert float(training.stage_loss("mse", logits, target)) == pytest.approx(by_hand)
+    assert float(training.stage_loss("cross_entropy", logits, target)) == pytest.approx(
+        float(torch.nn.functional.cross_entropy(logits, target)))
+    with pytest.raises(ValueError, match="loss"):
+        M.TrainConfig(loss="hinge")
+
+
+def test_staged_targets_are_what_each_stage_outputs():
+    data = M.modsum_data("mod3")
+    rows = np.arange(10)
+    from subnetscope.studies.modsum.pipeline import _embedded_targets
+
+    staged = _embedded_targets("L", data, rows, "stage")
+    assert [label for label, _, _ in staged] == ["(c1, b)", "(c2, b)", "c"]
+    np.testing.assert_array_equal(staged[1][1], np.c_[data.targets["c2"][rows], data.targets["b"][rows]])
+    assert {how for _, _, how in staged} == {"onehot"}
+    assert [label for label, _, _ in _embedded_targets("E", data, rows, "stage")] == ["c1", "c2", "c"]

@@ -1,0 +1,309 @@
+"""The study's pipeline: train or load, capture, all-pairs GW, targets, probes, figures, report."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Literal, Mapping, Sequence
+
+import numpy as np
+
+from ..._validation import check_choice
+from .checkpoints import load_or_train
+from .data import MODEL_KINDS, ModelKind, modsum_data
+from .representations import capture_modsum, paper_name
+from .training import TrainConfig
+
+__all__ = ["run_modsum", "target_table"]
+
+
+_SOURCES = {"trained": "", "cache": " (checkpoint from the cache)",
+            "shipped": " (checkpoint shipped with subnetscope; --retrain to train it here)"}
+
+
+def target_table(distances: Mapping[str, Mapping[str, float]], *, tolerance: float = 0.005,
+                 names=paper_name) -> list[list[Any]]:
+    """Table 1/4 rows: target, closest layers (those within ``tolerance`` of the best), D_min.
+
+    ``distances`` maps target -> {layer: value}. Layers are shown with their paper names.
+    """
+    rows = []
+    for target, values in distances.items():
+        finite = {k: v for k, v in values.items() if np.isfinite(v)}
+        if not finite:
+            rows.append([target, "", float("nan"), 0])
+            continue
+        best = min(finite.values())
+        close = sorted((k for k, v in finite.items() if v <= best + tolerance), key=finite.get)
+        shown = ", ".join(names(k) for k in close[:3])
+        if len(close) > 3:
+            shown += f" and {len(close) - 3} others"
+        rows.append([target, shown, round(float(best), 4), len(close)])
+    return rows
+
+
+TARGET_EMBEDDINGS = ("value", "onehot", "circular", "stage")
+
+#: ``run_modsum(**PAPER_SCALE)``: the paper's setting (§5.1, App. B–D): GW over all
+#: representations at n = 1000, Table 1 under every target embedding, Table 4 with linear and
+#: MLP probes on every input (80/20), POT's start against ours on 31 evenly spaced layers, and
+#: bootstrap stability of the sub-networks from 5 re-drawn input sets of 200.
+PAPER_SCALE: dict[str, Any] = {"samples": 1000, "embedding": TARGET_EMBEDDINGS, "probes": ("linear", "mlp"),
+                               "probe_samples": 3481, "compare_starts": 31, "bootstrap": 5,
+                               "bootstrap_samples": 200}
+
+
+def _embedded_targets(model: str, data, rows: np.ndarray, embedding: str):
+    """(label, target array, to_target embedding) for each known target of ``model``.
+
+    ``"stage"``: what each stage was trained to output, (c1, b) and (c2, b) for Model L's
+    stages 1 and 2 (one-hot of both columns side by side) and c, all one-hot.
+    """
+    names = ["c"] if model == "0" else ["c1", "c2", "c"]
+    if embedding != "stage":
+        return [(t, data.targets[t][rows], embedding) for t in names]
+    staged = []
+    for t in names:
+        if model == "L" and t != "c":
+            staged.append((f"({t}, b)", np.stack([data.targets[t][rows], data.targets["b"][rows]], axis=1), "onehot"))
+        else:
+            staged.append((t, data.targets[t][rows], "onehot"))
+    return staged
+
+
+def run_modsum(
+    out: str | Path,
+    *,
+    model: ModelKind = "L",
+    samples: int = 200,
+    seed: int = 0,
+    train_config: TrainConfig = TrainConfig(),
+    cache_dir: str | Path | None = None,
+    targets: bool = True,
+    embedding: str | Sequence[str] = "value",
+    probes: Sequence[str] = ("linear", "mlp"),
+    probe_samples: int = 1000,
+    baselines: Sequence[str] = (),
+    bootstrap: int = 0,
+    bootstrap_samples: int | None = None,
+    n_groups: int | None = None,
+    compare_starts: int = 0,
+    retrain: bool = False,
+    n_jobs: int = 1,
+    report: bool = True,
+    progress: bool = True,
+    log=print,
+) -> dict[str, Any]:
+    """Train or load Model ``model`` and run the study's analyses into the run folder ``out``.
+
+    Parameters
+    ----------
+    out : path
+        Run folder (:class:`subnetscope.RunFolder`); created if missing.
+    model : {"0", "E", "L"}
+    samples : int
+        Inputs (of the 3481) compared by GW, drawn with ``seed`` (the paper: 1000).
+    train_config : TrainConfig
+    cache_dir : path, optional
+        Where checkpoints live (default ``out/checkpoints``).
+    targets : bool
+        GW from every layer to the known targets (Table 1 analogue).
+    embedding : str or sequence of {"value", "onehot", "circular", "stage"}
+        How a target becomes a representation (:func:`subnetscope.to_target`); several give
+        one Table 1 row per target and embedding. ``"stage"`` is the target as its stage was
+        trained to output it: (c1, b), (c2, b) and c for Model L, one-hot per column.
+    probes : sequence of {"linear", "mlp"}
+        Probe kinds for the Table 4 analogue (empty: none).
+    probe_samples : int
+        Inputs used by the probes (80/20 held-out split inside).
+    baselines : sequence of str
+        Other measures computed all-pairs (Fig. 8), e.g. ``("cka", "rsa")``.
+    bootstrap : int
+        Bootstrap replicates of the sub-network search (0: none; each costs one all-pairs GW,
+        cached in the run folder).
+    bootstrap_samples : int, optional
+        Inputs drawn (with replacement) per replicate (default ``samples``); the stability
+        is that of the partition found on all ``samples`` inputs.
+    n_groups : int, optional
+        Number of sub-networks (default: chosen by the silhouette, see find_subnetworks).
+    compare_starts : int
+        If > 0, recompute GW on this many evenly spaced layers with POT's default start only
+        (``starts=("product",), warm_start=False``) and compare with our multi-start values.
+    retrain : bool
+        Train even when a checkpoint with these settings exists (cached or shipped).
+    n_jobs : int
+        Processes for the all-pairs GW (-1: every core); the matrix is the same as serial.
+
+    Returns
+    -------
+    dict
+        The summary also stored in run.json under ``"summary"``.
+    """
+    from ...analysis import find_subnetworks, probe, to_target
+    from ...engine.pairwise import _check_n_jobs, pairwise
+    from ...runs import RunFolder
+
+    check_choice(model, "model", MODEL_KINDS)
+    embeddings = (embedding,) if isinstance(embedding, str) else tuple(embedding)
+    if not embeddings:
+        raise ValueError("`embedding` must name at least one of " + ", ".join(map(repr, TARGET_EMBEDDINGS)))
+    for emb in embeddings:
+        check_choice(emb, "embedding", TARGET_EMBEDDINGS)
+    for kind in probes:
+        check_choice(kind, "probes", ("linear", "mlp"))
+    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or not 2 <= samples <= 3481:
+        raise ValueError(f"`samples` must be an integer in 2..3481, got {samples!r}")
+    if not 10 <= probe_samples <= 3481:
+        raise ValueError(f"`probe_samples` must be an integer in 10..3481, got {probe_samples!r}")
+    _check_n_jobs(n_jobs)  # before training, not after
+    run = RunFolder(out)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name):
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 2)
+        clock = now
+
+    run.update_meta(study="modsum", options={
+        "model": model, "samples": samples, "seed": seed, "train": asdict(train_config),
+        "embedding": list(embeddings), "probes": list(probes), "probe_samples": probe_samples,
+        "baselines": list(baselines), "bootstrap": bootstrap,
+        "bootstrap_samples": bootstrap_samples, "n_groups": n_groups,
+        "compare_starts": compare_starts, "n_jobs": n_jobs})
+    data = modsum_data("mod" if model == "0" else "mod3", seed=seed)
+    trained = load_or_train(model, data, train_config, cache_dir=run.checkpoints if cache_dir is None else cache_dir,
+                            progress=progress, retrain=retrain)
+    lap("train")
+    for stage in trained.stages:
+        log(f"Model {model} {stage['stage']}: {stage['epochs']} epochs, {stage['seconds']} s, "
+            f"validation accuracy {stage['val_accuracy']:.4f}" + _SOURCES[trained.source])
+        if not stage["reached_100"] and stage["val_accuracy"] < 0.995:
+            log(f"WARNING: Model {model} {stage['stage']} stopped after {stage['epochs']} epochs at "
+                f"{stage['val_accuracy']:.1%} validation accuracy, short of 100% (the paper: 100% within "
+                "26,000 epochs); the analyses below describe a network that has only partly generalised "
+                "(docs/results/modsum.md).")
+
+    rng = np.random.default_rng(seed)
+    rows = rng.permutation(len(data.tokens))[: max(samples, probe_samples if probes else 0)]
+    all_reps = capture_modsum(trained.model, data.tokens[rows])
+    reps = {k: v[:samples] for k, v in all_reps.items()}
+    lap("capture")
+    label = "gw"
+    distances = pairwise(reps, "gw", cache_dir=run.path / "cache" / label, progress=progress, n_jobs=n_jobs)
+    run.save_distances(label, distances)
+    lap("gw")
+
+    subnetworks = find_subnetworks(distances, n_groups, seed=seed)
+    if bootstrap:
+        from ...analysis import bootstrap_subnetworks
+
+        subnetworks = bootstrap_subnetworks(reps, bootstrap, bootstrap_samples, measure="gw", seed=seed,
+                                            reference=subnetworks, cache_dir=run.path / "cache" / "bootstrap",
+                                            progress=progress, n_jobs=n_jobs)
+    run.save_subnetworks(label, subnetworks)
+    lap("subnetworks")
+    summary: dict[str, Any] = {"model": model, "samples": samples, "training": trained.summary(),
+                               "subnetworks": subnetworks.ranges()}
+    log(f"\nSub-networks of Model {model} (GW, n = {samples}):")
+    log(subnetworks.table())
+
+    tgt_names = ["c"] if model == "0" else ["c1", "c2", "c"]
+    if targets:
+        values, table = {}, []
+        for emb in embeddings:
+            for label_t, target, how in _embedded_targets(model, data, rows[:samples], emb):
+                key = label_t if len(embeddings) == 1 else f"{label_t} [{emb}]"
+                values[key] = to_target(reps, target, "gw", embedding=how).as_dict()
+                table.append([label_t, emb, *target_table({label_t: values[key]})[0][1:]])
+        run.save_table("table1_gw_targets", f"GW distance to the targets, Model {model} (Table 1 analogue)",
+                       ["target", "embedding", "most similar layers", "D_min", "layers within 0.005"], table,
+                       note=f"n = {samples}; embedding 'stage' is the target as each stage was trained to "
+                            "output it, one-hot per column; paper (Model L, n = 1000): "
+                            "c1 Resid-Post1 0.02, c2 Resid-Post2 0.03, c Resid-Post2, Resid-Post3 and 7 others 0.04")
+        summary["table1"] = table
+        summary["target_distances"] = values
+        log(f"\nGW to the targets (Table 1 analogue, n = {samples}):")
+        for r in table:
+            log(f"  {r[0]:>7} [{r[1]}]: {r[2]}  D_min = {r[3]:.4f}")
+        lap("targets")
+
+    if probes:
+        preps = {k: v[:probe_samples] for k, v in all_reps.items()}
+        rows4 = []
+        for kind in probes:
+            for t in tgt_names:
+                res = probe(preps, data.targets[t][rows[:probe_samples]], kind, seed=seed).as_dict()
+                r = target_table({t: res}, tolerance=0.0)[0]
+                rows4.append([kind, *r])
+                log(f"  {kind} probe {t}: best {r[1]}  held-out error {r[2]:.3f}")
+        run.save_table("table4_probes", f"Probe held-out error, Model {model} (Table 4 analogue)",
+                       ["probe", "target", "best layers", "min error", "layers at min"], rows4,
+                       note=f"{probe_samples} inputs, 20% held out")
+        summary["table4"] = rows4
+        lap("probes")
+
+    for measure in baselines:
+        run.save_distances(measure, pairwise(reps, measure, progress=progress, n_jobs=n_jobs))
+        lap(f"baseline {measure}")
+
+    if compare_starts:
+        idx = np.unique(np.linspace(0, len(reps) - 1, int(compare_starts)).round().astype(int))
+        sub = {k: reps[k] for k in np.array(list(reps))[idx]}
+        # POT's default start alone: no warm start either (it would be a second start)
+        pot = pairwise(sub, "gw", progress=progress, starts=("product",), warm_start=False, n_jobs=n_jobs,
+                       cache_dir=run.path / "cache" / "gw_pot_start")
+        ours = distances.subset(list(sub))
+        run.save_distances("gw_pot_start", pot)
+        diff = pot.matrix - ours.matrix
+        iu = np.triu_indices(len(idx), 1)
+        groups_pot, groups_ours = (find_subnetworks(m, n_groups, seed=seed) for m in (pot, ours))
+        from sklearn.metrics import adjusted_rand_score
+
+        summary["starts"] = {"layers": len(idx), "pairs": len(iu[0]),
+                             "ours_lower": int((diff[iu] > 1e-12).sum()),
+                             "equal": int((np.abs(diff[iu]) <= 1e-12).sum()),
+                             "mean_gap": float(diff[iu].mean()), "max_gap": float(diff[iu].max()),
+                             "mean_relative_gap": float((diff[iu] / np.maximum(pot.matrix[iu], 1e-300)).mean()),
+                             "silhouette_pot": groups_pot.score, "silhouette_ours": groups_ours.score,
+                             "groups_pot": groups_pot.ranges(), "groups_ours": groups_ours.ranges(),
+                             "partition_ari": float(adjusted_rand_score(groups_pot.labels, groups_ours.labels))}
+        lap("compare_starts")
+
+    _figures(run, distances, subnetworks, summary, model, samples)
+    lap("figures")
+    summary["timings_s"] = timings
+    run.update_meta(summary=summary, timings=timings)
+    if report:
+        try:
+            from ...report import write_report
+        except ImportError:
+            pass
+        else:
+            path = write_report(run.path)
+            log(f"report: {path}")
+    return summary
+
+
+def _figures(run, distances, subnetworks, summary, model, samples) -> None:
+    from ...plots import plot_distances, plot_layer_changes
+
+    ax = plot_distances(distances, boundaries=subnetworks.boundaries,
+                        title=f"Model {model}: GW between all {len(distances.names)} representations (n = {samples})")
+    run.save_figure("gw_heatmap", ax.figure, caption="All-pairs GW (Fig. 3 analogue) with the found "
+                    "sub-network boundaries (between groups of consecutive layers).")
+    ax = plot_layer_changes(distances)
+    run.save_figure("gw_layer_changes", ax.figure, caption="GW distance of each layer to its predecessor.")
+    if "target_distances" in summary:
+        from ...plots._common import pyplot
+
+        plt = pyplot()
+        fig, ax = plt.subplots(figsize=(10, 3.5))
+        for t, values in summary["target_distances"].items():
+            ax.plot(list(values.values()), label=t, marker=".")
+        ax.set_xlabel("layer index (31 per block)")
+        ax.set_ylabel("GW to target")
+        ax.legend()
+        run.save_figure("gw_to_targets", fig, caption="GW from every layer to each known target (Table 1).")
