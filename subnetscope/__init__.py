@@ -31,6 +31,7 @@ _EXPORTS = {
     "augmented_gw": "subnetscope.measures.agw",
     "distance": "subnetscope.engine.pairwise",
     "pairwise": "subnetscope.engine.pairwise",
+    "cross_pairwise": "subnetscope.engine.cross",
     "LayerDistances": "subnetscope.engine.layer_distances",
     "RunFolder": "subnetscope.runs",
     "Subnetworks": "subnetscope.analysis.subnetworks",
