@@ -75,7 +75,7 @@ def distances_html(distances: Any) -> str:
         body.append(f'<tr><th style="font-size:9px;font-weight:normal;text-align:right;padding:0 4px">'
                     f"{i} {escape(row_names[i])}</th>{cells}</tr>")
     skipped = "" if len(rows) == M.shape[0] and len(cols) == M.shape[1] else (
-        f"; every {int(np.ceil(max(M.shape) / _MAX_CELLS))}th layer shown")
+        f"; one layer in {int(np.ceil(max(M.shape) / _MAX_CELLS))} shown")
     ramp = "".join(f'<span style="display:inline-block;width:12px;height:8px;background:{colour(t)}"></span>'
                    for t in np.linspace(0, 1, 8))
     caption = (f"<b>LayerDistances</b>: {escape(_describe(distances))}{skipped}<br>"

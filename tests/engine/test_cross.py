@@ -124,3 +124,50 @@ def test_bad_inputs_say_what_is_wrong():
         ss.LayerDistances(("a", "b"), np.zeros((3, 2)), columns=("x", "y", "z"))
     with pytest.raises(ValueError, match=r"`columns` must be unique, got repeats: \['x'\]"):
         ss.LayerDistances(("a",), np.zeros((1, 2)), columns=("x", "x"))
+
+
+def test_compare_command_writes_the_matrix_figure_and_nearest_layers(tmp_path, capsys):
+    from subnetscope.cli import main
+
+    a, b = _two_models()
+    np.savez(tmp_path / "dense.npz", **a)
+    np.savez(tmp_path / "sparse.npz", **b)
+    out = tmp_path / "out"
+    code = main(["compare", str(tmp_path / "dense.npz"), str(tmp_path / "sparse.npz"), "--measure", "cka",
+                 "--out", str(out), "--no-progress"])
+    assert code == 0
+    d = ss.LayerDistances.load(out / "cross_cka.npz")
+    np.testing.assert_allclose(d.matrix, ss.cross_pairwise(a, b, "cka").matrix, atol=1e-12)
+    assert d.columns == tuple(b) and (out / "cross_cka.png").stat().st_size > 0
+    assert d.info["models"]["labels"] == ["dense", "sparse"]
+    printed = capsys.readouterr().out
+    nearest = d.columns[int(d.matrix[0].argmin())]
+    assert f"layer0 -> {nearest}" in printed and "4 × 3 layers" in printed
+    np.savez(tmp_path / "short.npz", **{k: v[:20] for k, v in b.items()})
+    assert main(["compare", str(tmp_path / "dense.npz"), str(tmp_path / "short.npz"), "--out", str(out)]) == 2
+    assert "`reps_a` has 36 samples per layer but `reps_b` has 20" in capsys.readouterr().err
+
+
+def test_cross_heatmap_takes_the_result_and_marks_nearest_columns():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from subnetscope.plots import plot_cross_distances, plot_distances
+
+    a, b = _two_models()
+    d = ss.cross_pairwise(a, b, "cka")
+    ax = plot_cross_distances(d, nearest=True)
+    assert [t.get_text() for t in ax.get_yticklabels()] == list(a)
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(b)
+    dots = ax.collections[0].get_offsets()
+    np.testing.assert_array_equal(np.asarray(dots)[:, 0], d.matrix.argmin(axis=1))
+    assert plot_distances(d).get_images()[0].get_array().shape == (4, 3)
+    with pytest.raises(ValueError, match="`boundaries` apply to one model's square matrix"):
+        plot_distances(d, boundaries=[1])
+    with pytest.raises(ValueError, match="give `row_names`/`col_names` only with an array"):
+        plot_cross_distances(d, ["x"], ["y"])
+    with pytest.raises(ValueError, match="`row_names` and `col_names` are needed"):
+        plot_cross_distances(d.matrix)
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
