@@ -39,6 +39,7 @@ _EXPORTS = {
     "bootstrap_subnetworks": "subnetscope.analysis.stability",
     "LayerChanges": "subnetscope.analysis.boundaries",
     "layer_changes": "subnetscope.analysis.boundaries",
+    "LayerDynamics": "subnetscope.analysis.dynamics",
     "TargetDistances": "subnetscope.analysis.targets",
     "to_target": "subnetscope.analysis.targets",
     "ProbeResult": "subnetscope.analysis.probes",
