@@ -138,27 +138,13 @@ class LayerDistances:
 
     def index(self, name: str) -> int:
         """Position of layer ``name``."""
-        try:
-            return self.names.index(name)
-        except ValueError:
-            from .._validation import close_matches
-
-            hits = close_matches(name, self.names)
-            hint = f"; did you mean {' or '.join(map(repr, hits))}?" if hits else ""
-            raise KeyError(f"no layer named {name!r}{hint}") from None
+        return _position(self.names, name, "layer")
 
     def column_index(self, name: str) -> int:
         """Position of column ``name`` (for a square matrix the same as :meth:`index`)."""
         if self.columns is None:
             return self.index(name)
-        try:
-            return self.columns.index(name)
-        except ValueError:
-            from .._validation import close_matches
-
-            hits = close_matches(name, self.columns)
-            hint = f"; did you mean {' or '.join(map(repr, hits))}?" if hits else ""
-            raise KeyError(f"no column layer named {name!r}{hint}") from None
+        return _position(self.columns, name, "column layer")
 
     def __getitem__(self, pair: tuple[str, str]) -> float:
         a, b = pair
@@ -260,6 +246,17 @@ class LayerDistances:
             info=data.get("info", {}),
             columns=None if data.get("columns") is None else tuple(data["columns"]),
         )
+
+
+def _position(names: tuple[str, ...], name: str, what: str) -> int:
+    try:
+        return names.index(name)
+    except ValueError:
+        from .._validation import close_matches
+
+        hits = close_matches(name, names)
+        hint = f"; did you mean {' or '.join(map(repr, hits))}?" if hits else ""
+        raise KeyError(f"no {what} named {name!r}{hint}") from None
 
 
 def _check_unique(names: tuple[str, ...], arg: str) -> None:
