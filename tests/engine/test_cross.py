@@ -55,6 +55,18 @@ def test_warm_starts_only_lower_and_do_not_depend_on_the_runner():
     assert processes.info["scheduler"] == "processes"
 
 
+@pytest.mark.slow
+def test_dask_gives_the_same_matrix():
+    distributed = pytest.importorskip("distributed")
+    a, b = _two_models()
+    local = ss.cross_pairwise(a, b)
+    with distributed.LocalCluster(n_workers=1, processes=False, threads_per_worker=2,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        remote = ss.cross_pairwise(a, b, client=client)
+    np.testing.assert_array_equal(remote.matrix, local.matrix)
+    assert remote.info["scheduler"] == "dask"
+
+
 def test_cross_init_follows_the_chain_of_permutations():
     rng = np.random.default_rng(0)
     p = {key: rng.permutation(5) for key in ((1, 0), (0, 0), (0, 1))}
