@@ -377,7 +377,7 @@ def test_same_seed_same_subsample_bit_identical_across_serial_and_processes():
 
 
 def test_cli_suggests_close_matches_for_commands_and_choices(capsys):
-    for argv, hint in [(["pairwse"], "did you mean 'pairwise'?"),
+    for argv, hint in [(["pairwse"], "did you mean 'pairwise'"),  # first of the close matches
                        (["pairwise", "r.npz", "--out", "o", "--measure", "ckaa"], "did you mean 'cka'"),
                        (["subnetworks", "d.npz", "--method", "contiguos"], "did you mean 'contiguous'?")]:
         with pytest.raises(SystemExit) as exit_info:

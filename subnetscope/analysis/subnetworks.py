@@ -119,6 +119,17 @@ class Subnetworks:
                         "start": a, "stop": b, "size": b - a, "support": support})
         return out
 
+    def __repr__(self) -> str:
+        from .._display import subnetworks_repr
+
+        return subnetworks_repr(self)
+
+    def _repr_html_(self) -> str:
+        """In a notebook: a strip of layers coloured by group and the table of ranges."""
+        from .._display import subnetworks_html
+
+        return subnetworks_html(self)
+
     def table(self) -> str:
         """The ranges as a plain-text table (what the CLI prints)."""
         rows = [("group", "layers", "indices", "size", "support")]
@@ -378,6 +389,12 @@ def _unpack(distances: Any) -> tuple[tuple[str, ...], np.ndarray, str]:
         raise TypeError(
             "`distances` must be a LayerDistances (from subnetscope.pairwise or LayerDistances.load), "
             f"got {type(distances).__name__}"
+        )
+    if getattr(distances, "columns", None) is not None:
+        raise ValueError(
+            "`distances` compares the layers of two models (from cross_pairwise: rows "
+            f"{len(distances.names)}, columns {len(distances.columns)}); sub-networks are found in one "
+            "model's square matrix: run pairwise on one model's layers"
         )
     D = check_distance_matrix(distances.matrix, "distances.matrix", what="layers")
     if (D < 0).any():

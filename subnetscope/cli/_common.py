@@ -57,3 +57,56 @@ def load_reps(path: str | Path) -> dict[str, np.ndarray]:
             f"representations file {str(path)!r} is not a readable .npz of named arrays "
             f"(truncated or another format?): {exc}"
         ) from exc
+
+
+def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    """The all-pairs engine's flags (rows, seed, measure options, jobs, Dask, cache, device,
+    warm starts, memory), shared by `pairwise` and `compare`."""
+    parser.add_argument("--samples", type=int, default=None, metavar="N",
+                        help="compare on N rows drawn once with --seed (default: all)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the row subsample (default: 0)")
+    parser.add_argument("--option", "-o", action="append", type=parse_option, default=[], metavar="KEY=VALUE",
+                        help="measure option, repeatable, e.g. -o normalize=mean; for GW "
+                             "-o starts=product is the fast setting (POT's start and the warm start)")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                        help="local worker processes, -1 for one per core (default: 1)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run the pairs on a Dask cluster, e.g. tcp://host:8786")
+    parser.add_argument("--cache", type=Path, default=None, metavar="DIR",
+                        help="keep every finished pair in DIR; rerunning resumes a killed run")
+    parser.add_argument("--device", default=None,
+                        help="GW only: run the solver's matrix products on this torch device (cuda, cpu)")
+    parser.add_argument("--no-warm-start", action="store_true",
+                        help="GW only: do not start pairs from their neighbours' permutations")
+    parser.add_argument("--max-memory", default=None, metavar="SIZE",
+                        help="memory budget, e.g. 16GB or off (default: $SUBNETSCOPE_MAX_MEMORY, else the "
+                        "memory available now); a run that would not fit is refused before it starts")
+
+
+def run_engine(function, args: argparse.Namespace, *reps: dict[str, np.ndarray]):
+    """Call ``function(*reps, measure, ...)`` (pairwise or cross_pairwise) with the engine's
+    flags, on a Dask cluster when --scheduler names one."""
+    options = dict(args.option)
+    if args.device is not None:
+        if args.measure != "gw":
+            raise ValueError(f"--device applies to the gw measure only, got --measure {args.measure}")
+        options["device"] = args.device
+    client = None
+    if args.scheduler is not None:
+        if not args.scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
+            raise ValueError(f"--scheduler must be a Dask scheduler address such as tcp://host:8786, "
+                             f"got {args.scheduler!r}")
+        from distributed import Client
+
+        try:
+            client = Client(args.scheduler, timeout="20s")
+        except OSError as exc:
+            raise ValueError(f"--scheduler {args.scheduler}: cannot reach the Dask scheduler ({exc})") from exc
+    try:
+        return function(*reps, args.measure, n_samples=args.samples, seed=args.seed,
+                        progress=not args.no_progress, n_jobs=args.jobs, client=client, cache_dir=args.cache,
+                        warm_start=not args.no_warm_start, max_memory=args.max_memory, **options)
+    finally:
+        if client is not None:
+            client.close()

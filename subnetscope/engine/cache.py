@@ -95,20 +95,25 @@ class PairCache:
             old, new = cached.get(key), self.fingerprint.get(key)
             if old == new:
                 continue
-            if key == "layer_hashes" and isinstance(old, dict) and isinstance(new, dict):
+            if key in ("layer_hashes", "column_hashes") and isinstance(old, dict) and isinstance(new, dict):
                 changed = [n for n in new if n in old and old[n] != new[n]]
                 extra = [n for n in new if n not in old]
                 gone = [n for n in old if n not in new]
                 parts = [f"data of {changed} changed" if changed else "",
                          f"new layers {extra}" if extra else "",
                          f"missing layers {gone}" if gone else ""]
-                diffs.append("layer data (" + "; ".join(p for p in parts if p) + ")")
+                what = "column layer data" if key == "column_hashes" else "layer data"
+                diffs.append(what + " (" + "; ".join(p for p in parts if p) + ")")
             elif key == "options" and isinstance(old, dict) and isinstance(new, dict):
                 for opt in sorted(set(old) | set(new)):
                     if old.get(opt) != new.get(opt):
                         diffs.append(f"option {opt!r} (cache: {old.get(opt)!r}, now: {new.get(opt)!r})")
             elif key == "names":
                 diffs.append("layer names or order")
+            elif key == "columns":  # a cross-model cache (cross_pairwise): the second model's layers
+                kind = {True: "two models", False: "one model"}
+                diffs.append("column layer names or order" if old and new else
+                             f"kind (cache: {kind[bool(old)]}, now: {kind[bool(new)]})")
             else:
                 diffs.append(f"{key} (cache: {old!r}, now: {new!r})")
         if diffs:
@@ -121,8 +126,10 @@ class PairCache:
         return self.path / "pairs" / f"{i:05d}-{j:05d}.npz"
 
     def load(self) -> dict[tuple[int, int], tuple[float, np.ndarray | None]]:
-        """Every intact pair: ``{(i, j): (value, permutation or None)}`` with i < j."""
+        """Every intact pair: ``{(i, j): (value, permutation or None)}``, with i < j, or for a
+        cross-model cache (a ``columns`` entry in the fingerprint) any row i and column j."""
         L = len(self.fingerprint.get("names", []))
+        columns = self.fingerprint.get("columns")
         found = {}
         for file in sorted((self.path / "pairs").glob("*.npz")):
             try:
@@ -133,7 +140,8 @@ class PairCache:
                     ok = str(archive["checksum"]) == _checksum(archive["value"], perm)
             except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
                 continue  # damaged or foreign: recompute
-            if ok and 0 <= i < j < L:
+            inside = 0 <= i < L and 0 <= j < len(columns) if columns is not None else 0 <= i < j < L
+            if ok and inside:
                 found[(i, j)] = (value, perm if perm.size else None)
         return found
 

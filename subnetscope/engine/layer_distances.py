@@ -6,6 +6,10 @@ File format (open, documented in docs/formats.md):
   ``metadata`` (a 0-d unicode array holding JSON: measure, options, n_samples, seed, info).
 * ``.json`` — one object ``{"format": "subnetscope.layer_distances", "version": 1,
   "names": [...], "matrix": [[...]], "measure": ..., "options": {...}, ...}``.
+
+A matrix between the layers of two models (:func:`subnetscope.cross_pairwise`) is
+L_a × L_b and adds ``columns`` (the second model's layer names; an array in the ``.npz``, a
+list in the ``.json``); ``names`` are then its rows. Files without ``columns`` are square.
 """
 
 from __future__ import annotations
@@ -46,6 +50,14 @@ class LayerDistances:
         Seed of the row subsample (None: all rows were used).
     info : dict
         Timings, solver statistics and anything else worth keeping.
+    columns : tuple of str or None
+        None for the usual square matrix. For a matrix between two models
+        (:func:`subnetscope.cross_pairwise`): the second model's layer names, the columns;
+        ``names`` are then the rows (the first model's layers) and ``matrix`` is
+        (len(names), len(columns)), neither symmetric nor zero on its diagonal.
+
+    In a notebook a LayerDistances shows itself as a small heat map; :meth:`to_frame` gives
+    a pandas DataFrame indexed by layer names.
     """
 
     names: tuple[str, ...]
@@ -55,41 +67,104 @@ class LayerDistances:
     n_samples: int | None = None
     seed: int | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    columns: tuple[str, ...] | None = None
 
     def __post_init__(self):
         self.names = tuple(str(n) for n in self.names)
         self.matrix = np.asarray(self.matrix, dtype=np.float64)
         L = len(self.names)
-        if self.matrix.shape != (L, L):
+        if self.columns is not None:
+            self.columns = tuple(str(n) for n in self.columns)
+            _check_unique(self.columns, "columns")
+            if self.matrix.shape != (L, len(self.columns)):
+                raise ValueError(f"`matrix` must have shape ({L}, {len(self.columns)}) for {L} names (rows) and "
+                                 f"{len(self.columns)} columns, got {self.matrix.shape}")
+        elif self.matrix.shape != (L, L):
             raise ValueError(f"`matrix` must have shape ({L}, {L}) for {L} names, got {self.matrix.shape}")
-        if len(set(self.names)) != L:
-            dupes = sorted({n for n in self.names if self.names.count(n) > 1})
-            raise ValueError(f"`names` must be unique, got repeats: {dupes}")
+        _check_unique(self.names, "names")
 
     def __len__(self) -> int:
         return len(self.names)
 
+    @property
+    def is_cross(self) -> bool:
+        """True for a matrix between the layers of two models (rows ≠ columns)."""
+        return self.columns is not None
+
+    @property
+    def row_names(self) -> tuple[str, ...]:
+        """Names of the rows (``names``)."""
+        return self.names
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        """Names of the columns: ``columns`` for two models, else ``names``."""
+        return self.names if self.columns is None else self.columns
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.matrix.shape
+
+    def __repr__(self) -> str:
+        from .._display import distances_repr
+
+        return distances_repr(self)
+
+    def _repr_html_(self) -> str:
+        from .._display import distances_html
+
+        return distances_html(self)
+
+    def to_frame(self):
+        """The matrix as a pandas DataFrame, rows and columns indexed by layer name.
+
+        Needs pandas (``pip install pandas``), imported only here.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> d = LayerDistances(("a", "b"), np.array([[0.0, 1.0], [1.0, 0.0]]))
+        >>> d.to_frame().loc["a", "b"]  # doctest: +SKIP
+        1.0
+        """
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError("`LayerDistances.to_frame` needs pandas: pip install pandas") from exc
+        frame = pd.DataFrame(self.matrix.copy(), index=pd.Index(self.row_names, name="layer"),
+                             columns=pd.Index(self.column_names, name="layer"))
+        frame.attrs.update(measure=self.measure, n_samples=self.n_samples)
+        return frame
+
     def index(self, name: str) -> int:
         """Position of layer ``name``."""
-        try:
-            return self.names.index(name)
-        except ValueError:
-            from .._validation import close_matches
+        return _position(self.names, name, "layer")
 
-            hits = close_matches(name, self.names)
-            hint = f"; did you mean {' or '.join(map(repr, hits))}?" if hits else ""
-            raise KeyError(f"no layer named {name!r}{hint}") from None
+    def column_index(self, name: str) -> int:
+        """Position of column ``name`` (for a square matrix the same as :meth:`index`)."""
+        if self.columns is None:
+            return self.index(name)
+        return _position(self.columns, name, "column layer")
 
     def __getitem__(self, pair: tuple[str, str]) -> float:
         a, b = pair
-        return float(self.matrix[self.index(a), self.index(b)])
+        return float(self.matrix[self.index(a), self.column_index(b)])
 
-    def subset(self, names: Sequence[str]) -> "LayerDistances":
-        """The matrix restricted to ``names`` (in that order)."""
+    def subset(self, names: Sequence[str], columns: Sequence[str] | None = None) -> "LayerDistances":
+        """The matrix restricted to ``names`` (in that order); for two models, rows ``names``
+        and columns ``columns`` (default: all)."""
         idx = [self.index(n) for n in names]
+        if self.columns is None:
+            if columns is not None:
+                raise ValueError("`columns` applies to a matrix between two models (cross_pairwise); "
+                                 "this one is square: give only `names`")
+            cols, col_names = idx, None
+        else:
+            col_names = tuple(self.columns if columns is None else columns)
+            cols = [self.column_index(n) for n in col_names]
         return LayerDistances(
-            tuple(names), self.matrix[np.ix_(idx, idx)], self.measure, dict(self.options),
-            self.n_samples, self.seed, dict(self.info),
+            tuple(names), self.matrix[np.ix_(idx, cols)], self.measure, dict(self.options),
+            self.n_samples, self.seed, dict(self.info), col_names,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -103,6 +178,7 @@ class LayerDistances:
             "n_samples": self.n_samples,
             "seed": self.seed,
             "info": self.info,
+            **({} if self.columns is None else {"columns": list(self.columns)}),
         }
 
     def save(self, path: str | Path) -> Path:
@@ -112,7 +188,8 @@ class LayerDistances:
             return write_json(path, self.to_dict())
         if path.suffix != ".npz":
             raise ValueError(f"`path` must end in .npz or .json, got {str(path)!r}")
-        meta = {k: v for k, v in self.to_dict().items() if k not in ("names", "matrix")}
+        meta = {k: v for k, v in self.to_dict().items() if k not in ("names", "matrix", "columns")}
+        columns = {} if self.columns is None else {"columns": np.array(self.columns, dtype=str)}
         from .._io import _jsonable
 
         with atomic_path(path, suffix=".npz") as tmp:
@@ -122,6 +199,7 @@ class LayerDistances:
                     matrix=self.matrix,
                     names=np.array(self.names, dtype=str),
                     metadata=np.array(json.dumps(meta, default=_jsonable)),
+                    **columns,
                 )
         return path
 
@@ -139,6 +217,8 @@ class LayerDistances:
                     data = json.loads(str(archive["metadata"]))
                     data["names"] = archive["names"].tolist()
                     data["matrix"] = archive["matrix"]
+                    if "columns" in archive.files:
+                        data["columns"] = archive["columns"].tolist()
             except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
                 raise ValueError(
                     f"distances file {str(path)!r} is not a subnetscope .npz "
@@ -164,4 +244,22 @@ class LayerDistances:
             n_samples=data.get("n_samples"),
             seed=data.get("seed"),
             info=data.get("info", {}),
+            columns=None if data.get("columns") is None else tuple(data["columns"]),
         )
+
+
+def _position(names: tuple[str, ...], name: str, what: str) -> int:
+    try:
+        return names.index(name)
+    except ValueError:
+        from .._validation import close_matches
+
+        hits = close_matches(name, names)
+        hint = f"; did you mean {' or '.join(map(repr, hits))}?" if hits else ""
+        raise KeyError(f"no {what} named {name!r}{hint}") from None
+
+
+def _check_unique(names: tuple[str, ...], arg: str) -> None:
+    if len(set(names)) != len(names):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(f"`{arg}` must be unique, got repeats: {dupes}")

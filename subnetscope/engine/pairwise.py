@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -47,6 +48,24 @@ def _check_dims(measure: Measure, shapes: Mapping[str, tuple[int, int]]) -> None
         )
 
 
+def layer_shapes(reps: Mapping[str, Any], arg: str = "reps") -> dict[str, tuple[int, int]]:
+    """(n_samples, n_features) of every layer of ``reps``, checked to be a mapping of arrays
+    of at least two dimensions (the error names ``arg``)."""
+    if not isinstance(reps, Mapping):
+        raise TypeError(f"`{arg}` must map layer name -> array (n_samples, ...), got {type(reps).__name__}")
+    if len(reps) == 0:
+        raise ValueError(f"`{arg}` is empty; give at least one layer")
+    shapes = {}
+    for name, Y in reps.items():
+        shape = getattr(Y, "shape", None)
+        if shape is None:
+            shape = np.shape(Y)
+        if len(shape) < 2:
+            as_representation(Y, f"{arg}[{name!r}]")  # raises the precise error
+        shapes[str(name)] = (int(shape[0]), int(np.prod(shape[1:])))
+    return shapes
+
+
 def prepare_layers(
     reps: Mapping[str, Any],
     measure: Measure,
@@ -55,32 +74,23 @@ def prepare_layers(
     seed: int = 0,
     prepare_options: Mapping[str, Any] | None = None,
     hashes: dict[str, str] | None = None,
+    arg: str = "reps",
 ) -> tuple[list[str], list[Any], int]:
     """Validate ``reps``, subsample rows and run ``measure.prepare`` once per layer.
 
     Returns (names, states, n_used). When ``hashes`` is a dict, it receives a hash of
-    every layer's subsampled float64 data (what a cache is keyed by).
+    every layer's subsampled float64 data (what a cache is keyed by). ``arg`` is the name
+    errors give the mapping.
     """
-    if not isinstance(reps, Mapping):
-        raise TypeError(f"`reps` must map layer name -> array (n_samples, ...), got {type(reps).__name__}")
-    if len(reps) == 0:
-        raise ValueError("`reps` is empty; give at least one layer")
-    shapes = {}
-    for name, Y in reps.items():
-        shape = getattr(Y, "shape", None)
-        if shape is None:
-            shape = np.shape(Y)
-        if len(shape) < 2:
-            as_representation(Y, f"reps[{name!r}]")  # raises the precise error
-        shapes[str(name)] = (int(shape[0]), int(np.prod(shape[1:])))
-    n = check_same_samples(shapes)
+    shapes = layer_shapes(reps, arg)
+    n = check_same_samples(shapes, arg)
     _check_dims(measure, shapes)
     rows = subsample_rows(n, n_samples, seed)
     names, states = [], []
     for name, Y in reps.items():
         if rows is not None:
             Y = Y[rows]
-        X = as_representation(Y, f"reps[{str(name)!r}]")
+        X = as_representation(Y, f"{arg}[{str(name)!r}]")
         names.append(str(name))
         if hashes is not None:
             from .cache import data_hash
@@ -92,7 +102,7 @@ def prepare_layers(
             from .._memory import MemoryBudgetError
 
             kind = MemoryBudgetError if isinstance(exc, MemoryBudgetError) else ValueError
-            raise kind(f"`reps[{str(name)!r}]`: {exc}") from exc
+            raise kind(f"`{arg}[{str(name)!r}]`: {exc}") from exc
         _check_states_fit(states, len(shapes), measure.name, n if rows is None else rows.size)
     return names, states, (n if rows is None else rows.size)
 
@@ -241,6 +251,85 @@ def pairwise(
     >>> round(d["a", "b"], 9), d["a", "c"] > 0
     (0.0, True)
     """
+    plan = _plan(measure, options, n_jobs, client, progress, warm_start)
+    measure, options, warm = plan.measure, plan.options, plan.warm
+    t0 = time.perf_counter()
+    hashes: dict[str, str] | None = {} if cache_dir is not None else None
+    from .._memory import memory_limit
+
+    with memory_limit(max_memory):
+        names, states, n_used = prepare_layers(
+            reps, measure, n_samples=n_samples, seed=seed, prepare_options=plan.prep_opts, hashes=hashes
+        )
+    t_prepare = time.perf_counter() - t0
+    resolved = measure.resolved_options(options)
+    L = len(names)
+    matrix = np.zeros((L, L))
+    perms: dict[tuple[int, int], np.ndarray | None] = {}
+    cache = None
+    if cache_dir is not None:
+        from .cache import PairCache
+
+        cache = PairCache(cache_dir, {
+            "names": names, "layer_hashes": hashes, "measure": measure.name, "options": resolved,
+            "n_samples": n_used, "seed": seed if n_samples is not None else None,
+            "warm_start": warm,
+        })
+        for (i, j), (value, perm) in cache.load().items():
+            matrix[i, j] = matrix[j, i] = value
+            perms[(i, j)] = perm
+    n_cached = len(perms)
+    schedule = _Schedule(L, warm, perms)
+    n_pairs = L * (L - 1) // 2
+    bar = _progress_bar(n_pairs, plan.progress, f"{measure.name} pairs", initial=n_cached)
+    stats = _SolverStats()
+
+    def finish(i, j, value, perm, pair_stats):
+        _check_value(value, measure.name, names[i], names[j])
+        matrix[i, j] = matrix[j, i] = value
+        perms[(i, j)] = perm
+        if cache is not None:
+            cache.store(i, j, value, perm)
+        stats.add(pair_stats)
+        bar.update(1)
+
+    def on_result(result):
+        finish(*result)
+        return schedule.after(result[0], result[1])
+
+    kind = run_pairs(states, plan, client, schedule.initial(), on_result, max_memory, bar)
+    seconds = time.perf_counter() - t0
+    info = stats.info(plan, kind, t_prepare, seconds, n_pairs, n_cached)
+    if plan.progress:
+        print(f"{measure.name}: {L} layers, {n_pairs} pairs ({n_pairs - n_cached} computed, {n_cached} "
+              f"from cache) on {n_used} samples in {seconds:.1f} s [{kind}]{stats.summary(plan)}", file=sys.stderr)
+    return LayerDistances(
+        names=tuple(names),
+        matrix=matrix,
+        measure=measure.name,
+        options=resolved,
+        n_samples=n_used,
+        seed=seed if n_samples is not None else None,
+        info=info,
+    )
+
+
+@dataclass
+class RunPlan:
+    """The checked options of one all-pairs run (:func:`pairwise` and :func:`cross_pairwise` share it)."""
+
+    measure: Measure
+    prep_opts: dict[str, Any]
+    comp_opts: dict[str, Any]
+    options: dict[str, Any]  # as given, with GW's assignment solver resolved
+    jobs: int
+    progress: bool
+    is_gw: bool
+    warm: bool
+
+
+def _plan(measure, options, n_jobs, client, progress, warm_start) -> RunPlan:
+    """Check the engine's options once, before any layer is prepared."""
     from ..measures.gw import _check_screen_tol, _check_starts, gw_compare, resolve_assignment
 
     measure = get_measure(measure)
@@ -271,89 +360,51 @@ def pairwise(
 
         if resolve_device(device).type == "cuda" and (jobs > 1 or client is not None):
             raise ValueError("`device='cuda'` runs the pairs in this process; use n_jobs=1 and no client")
-    warm = bool(warm_start) and is_gw
-    t0 = time.perf_counter()
-    hashes: dict[str, str] | None = {} if cache_dir is not None else None
+    return RunPlan(measure, prep_opts, comp_opts, dict(options), jobs, bool(progress), is_gw,
+                   bool(warm_start) and is_gw)
+
+
+class _SolverStats:
+    """GW's Frank-Wolfe iterations and which start won, summed over the pairs computed."""
+
+    def __init__(self):
+        self.iterations, self.wins = 0, {}
+
+    def add(self, pair_stats: Mapping[str, Any]) -> None:
+        if pair_stats:
+            self.iterations += pair_stats["iterations"]
+            self.wins[pair_stats["start"]] = self.wins.get(pair_stats["start"], 0) + 1
+
+    def info(self, plan: RunPlan, kind: str, t_prepare: float, seconds: float, n_pairs: int,
+             n_cached: int) -> dict[str, Any]:
+        info = {"seconds_prepare": t_prepare, "seconds_total": seconds, "n_pairs": n_pairs,
+                "n_computed": n_pairs - n_cached, "n_cached": n_cached, "scheduler": kind, "n_jobs": plan.jobs}
+        if plan.is_gw:
+            info.update(gw_iterations=self.iterations, gw_wins=self.wins, warm_start=plan.warm,
+                        gw_assignment=plan.comp_opts["assignment"])
+        return info
+
+    def summary(self, plan: RunPlan) -> str:
+        if not plan.is_gw:
+            return ""
+        wins = ", ".join(f"{k} {v}" for k, v in sorted(self.wins.items()))
+        return f"; {self.iterations} Frank-Wolfe iterations, best start: {wins or '-'}"
+
+
+def run_pairs(states: list, plan: RunPlan, client: Any, todo, on_result, max_memory, bar) -> str:
+    """Run the tasks ``(i, j, init)`` on ``states[i]``, ``states[j]`` with the runner the plan
+    asks for, handing each result to ``on_result``; return the runner's kind."""
     from .._memory import memory_limit
 
-    with memory_limit(max_memory):
-        names, states, n_used = prepare_layers(
-            reps, measure, n_samples=n_samples, seed=seed, prepare_options=prep_opts, hashes=hashes
-        )
-    t_prepare = time.perf_counter() - t0
-    resolved = measure.resolved_options(options)
-    L = len(names)
-    matrix = np.zeros((L, L))
-    perms: dict[tuple[int, int], np.ndarray | None] = {}
-    cache = None
-    if cache_dir is not None:
-        from .cache import PairCache
-
-        cache = PairCache(cache_dir, {
-            "names": names, "layer_hashes": hashes, "measure": measure.name, "options": resolved,
-            "n_samples": n_used, "seed": seed if n_samples is not None else None,
-            "warm_start": warm,
-        })
-        for (i, j), (value, perm) in cache.load().items():
-            matrix[i, j] = matrix[j, i] = value
-            perms[(i, j)] = perm
-    n_cached = len(perms)
-    schedule = _Schedule(L, warm, perms)
-    n_pairs = L * (L - 1) // 2
-    bar = _progress_bar(n_pairs, progress, f"{measure.name} pairs", initial=n_cached)
-    stats = {"iterations": 0, "wins": {}}
-
-    def finish(i, j, value, perm, pair_stats):
-        _check_value(value, measure.name, names[i], names[j])
-        matrix[i, j] = matrix[j, i] = value
-        perms[(i, j)] = perm
-        if cache is not None:
-            cache.store(i, j, value, perm)
-        if pair_stats:
-            stats["iterations"] += pair_stats["iterations"]
-            stats["wins"][pair_stats["start"]] = stats["wins"].get(pair_stats["start"], 0) + 1
-        bar.update(1)
-
-    def on_result(result):
-        finish(*result)
-        return schedule.after(result[0], result[1])
-
-    runner = _Runner(states, measure.compare, comp_opts, measure.symmetric, is_gw, jobs, client)
+    runner = _Runner(states, plan.measure.compare, plan.comp_opts, plan.measure.symmetric, plan.is_gw,
+                     plan.jobs, client)
     try:
         with memory_limit(max_memory):  # the threads runner sizes itself to the budget
-            runner.run(schedule.initial(), on_result)
+            runner.run(todo, on_result)
     finally:
         runner.close()
         bar.close()
-    seconds = time.perf_counter() - t0
-    info = {
-        "seconds_prepare": t_prepare,
-        "seconds_total": seconds,
-        "n_pairs": n_pairs,
-        "n_computed": n_pairs - n_cached,
-        "n_cached": n_cached,
-        "scheduler": runner.kind,
-        "n_jobs": jobs,
-    }
-    if is_gw:
-        info.update(gw_iterations=stats["iterations"], gw_wins=stats["wins"], warm_start=warm,
-                    gw_assignment=comp_opts["assignment"])
-    if progress:
-        solver = ""
-        if is_gw:
-            wins = ", ".join(f"{k} {v}" for k, v in sorted(stats["wins"].items()))
-            solver = f"; {stats['iterations']} Frank-Wolfe iterations, best start: {wins or '-'}"
-        print(f"{measure.name}: {L} layers, {n_pairs} pairs ({n_pairs - n_cached} computed, {n_cached} "
-              f"from cache) on {n_used} samples in {seconds:.1f} s [{runner.kind}]{solver}", file=sys.stderr)
-    return LayerDistances(
-        names=tuple(names),
-        matrix=matrix,
-        measure=measure.name,
-        options=resolved,
-        n_samples=n_used,
-        seed=seed if n_samples is not None else None,
-        info=info,
-    )
+    return runner.kind
 
 
 _SMALL_GW = 512  # below this many samples the serial GW runner uses one BLAS thread

@@ -46,6 +46,10 @@ def plot_distances(distances, ax=None, boundaries: Sequence[int] | Mapping = (),
     -------
     ax : matplotlib Axes
     """
+    if getattr(distances, "columns", None) is not None:  # two models (cross_pairwise): rows ≠ columns
+        if boundaries_of(boundaries):
+            raise ValueError("`boundaries` apply to one model's square matrix; this one compares two models")
+        return plot_cross_distances(distances, ax=ax, title=title, cmap=cmap, max_labels=max_labels)
     plt = pyplot()
     L = len(distances)
     bounds = check_boundaries(boundaries_of(boundaries), L)
@@ -112,22 +116,35 @@ def plot_distances_grid(distances: Sequence | Mapping[str, Any], boundaries: Seq
     return fig
 
 
-def plot_cross_distances(matrix, row_names: Sequence[str], col_names: Sequence[str], ax=None, *,
-                         row_label: str = "model A", col_label: str = "model B", measure: str = "gw",
-                         title: str | None = None, cmap: str = "viridis", max_labels: int = 40):
+def plot_cross_distances(matrix, row_names: Sequence[str] | None = None, col_names: Sequence[str] | None = None,
+                         ax=None, *, row_label: str = "model A", col_label: str = "model B", measure: str = "gw",
+                         title: str | None = None, cmap: str = "viridis", max_labels: int = 40,
+                         nearest: bool = False):
     """Rectangular heatmap between the layers of two models (paper Fig. 14).
 
     Parameters
     ----------
-    matrix : array of shape (L_a, L_b)
+    matrix : LayerDistances from :func:`subnetscope.cross_pairwise`, or array of shape (L_a, L_b)
         ``matrix[i, j]`` compares layer ``row_names[i]`` of one model with ``col_names[j]`` of the other.
+        A LayerDistances brings its own names and measure.
     row_names, col_names : sequence of str of length L_a, L_b
+        Needed with an array.
+    nearest : bool
+        Mark each row's nearest column (which layer of B is most like this layer of A) with a dot.
 
     Returns
     -------
     ax : matplotlib Axes
     """
     plt = pyplot()
+    if hasattr(matrix, "matrix") and hasattr(matrix, "names"):
+        if row_names is not None or col_names is not None:
+            raise ValueError("give `row_names`/`col_names` only with an array; a LayerDistances has its own")
+        measure = matrix.measure
+        row_names, col_names = matrix.names, getattr(matrix, "columns", None) or matrix.names
+        matrix = matrix.matrix
+    if row_names is None or col_names is None:
+        raise ValueError("`row_names` and `col_names` are needed when `matrix` is an array")
     M = np.asarray(matrix, dtype=np.float64)
     if M.ndim != 2:
         raise ValueError(f"`matrix` must be 2-D (layers of model A × layers of model B), got shape {M.shape}")
@@ -146,6 +163,11 @@ def plot_cross_distances(matrix, row_names: Sequence[str], col_names: Sequence[s
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=f"{measure} distance")
     label_layers(ax, list(col_names), "x", max_labels)
     label_layers(ax, list(row_names), "y", max_labels)
+    if nearest:
+        rows = np.arange(M.shape[0])
+        ax.scatter(M.argmin(axis=1), rows, s=14, c="white", edgecolors="black", linewidths=0.5,
+                   label=f"nearest {col_label} layer")
+        ax.legend(fontsize=7, loc="upper right", framealpha=0.8)
     ax.set_xlabel(col_label)
     ax.set_ylabel(row_label)
     ax.set_title(title if title is not None else f"{measure}: {row_label} vs {col_label}", fontsize=10)

@@ -8,7 +8,7 @@ import numpy as np
 
 from ._common import check_boundaries, draw_boundaries, label_layers, pyplot
 
-__all__ = ["mean_distance", "plot_checkpoint_matrices", "plot_training_curves"]
+__all__ = ["mean_distance", "plot_checkpoint_matrices", "plot_dynamics", "plot_separation", "plot_training_curves"]
 
 
 def mean_distance(distances) -> float:
@@ -113,3 +113,78 @@ def plot_training_curves(steps: Sequence[float], mean_distances: Sequence[float]
     ax.grid(alpha=0.3)
     ax.set_title(title if title is not None else f"mean {measure} over training", fontsize=10)
     return ax
+
+
+def plot_separation(separation, ax=None, *, title: str | None = None):
+    """When blocks separate: mean distance within and between groups against training step
+    (left axis) and the groups' silhouette (right axis), with the step they separated at.
+
+    Parameters
+    ----------
+    separation : Separation
+        From :meth:`subnetscope.analysis.LayerDynamics.separation`.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The left axis; the silhouette's is ``ax.right_axis_``.
+    """
+    plt = pyplot()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.0, 3.4))
+    steps = np.asarray(separation.steps, dtype=np.float64)
+    ax.plot(steps, separation.between, color="tab:purple", marker="o", ms=3, label="between groups (off-block)")
+    ax.plot(steps, separation.within, color="tab:blue", marker="o", ms=3, ls="--", label="within groups")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("mean distance between layers")
+    right = ax.twinx()
+    ax.right_axis_ = right
+    right.plot(steps, separation.silhouette, color="tab:green", lw=1, label="silhouette of the groups")
+    right.axhline(separation.threshold, color="tab:green", ls=":", lw=0.8)
+    right.set_ylabel("silhouette")
+    if separation.separated_at is not None:
+        ax.axvline(separation.separated_at, color="black", ls=":", lw=1,
+                   label=f"separated from step {separation.separated_at}")
+    handles, labels = ax.get_legend_handles_labels()
+    h2, l2 = right.get_legend_handles_labels()
+    ax.legend(handles + h2, labels + l2, fontsize=7, loc="best")
+    ax.grid(alpha=0.3)
+    groups = " | ".join(f"{g[0]}..{g[-1]}" if len(g) > 1 else g[0] for g in separation.groups.groups)
+    ax.set_title(title if title is not None else f"groups {groups}", fontsize=9)
+    return ax
+
+
+def plot_dynamics(dynamics, *, n_panels: int = 4, groups=None, fig=None):
+    """Training dynamics on one figure: the matrices at a few steps (first, the step the
+    groups separated at, last, and evenly between) above the separation curves.
+
+    Parameters
+    ----------
+    dynamics : LayerDynamics
+        With at least one checkpoint.
+    n_panels : int
+        At most this many matrices.
+    groups : Subnetworks or sequence of int, optional
+        The partition followed (default: the last checkpoint's sub-networks).
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    """
+    if isinstance(n_panels, bool) or not isinstance(n_panels, (int, np.integer)) or n_panels < 1:
+        raise ValueError(f"`n_panels` must be a positive integer, got {n_panels!r}")
+    separation = dynamics.separation(groups)
+    steps = list(separation.steps)
+    picks = {steps[int(round(k))] for k in np.linspace(0, len(steps) - 1, min(n_panels, len(steps)))}
+    if separation.separated_at is not None and len(picks) >= n_panels and separation.separated_at not in picks:
+        picks.discard(sorted(picks)[len(picks) // 2])  # keep first and last, show the separation
+    if separation.separated_at is not None:
+        picks.add(separation.separated_at)
+    plt = pyplot()
+    if fig is None:
+        fig = plt.figure(figsize=(max(6.5, 3.2 * len(picks) + 1.0), 7.0))
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1.0, 1.0])
+    plot_checkpoint_matrices(dynamics.matrices, fig=top, steps=sorted(picks),
+                             boundaries=separation.groups.boundaries)
+    plot_separation(separation, ax=bottom.subplots())
+    return fig

@@ -49,15 +49,11 @@ def cross_distances(reps_a: dict[str, np.ndarray], reps_b: dict[str, np.ndarray]
     """GW between every layer of model A (rows) and every layer of model B (columns), App. J.
 
     Returns an array of shape (L_a, L_b); both models must see the same n inputs in the same order.
+    The matrix of :func:`subnetscope.cross_pairwise`, which also keeps the layer names.
     """
-    from ...measures.gw import gromov_wasserstein, intra_distances
+    from ...engine.cross import cross_pairwise
 
-    ca = [intra_distances(y) for y in reps_a.values()]
-    cb = [intra_distances(y) for y in reps_b.values()]
-    if ca and cb and ca[0].shape != cb[0].shape:
-        raise ValueError(f"model A has {ca[0].shape[0]} samples but model B has {cb[0].shape[0]}; "
-                         f"both must see the same inputs")
-    return np.array([[gromov_wasserstein(a, b).value for b in cb] for a in ca])
+    return cross_pairwise(reps_a, reps_b, "gw", progress=False).matrix
 
 
 def boundary_block(subnetworks) -> int | None:
