@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._validation import as_representation, check_choice
+from .._validation import as_representation, check_choice, check_labels
 
 __all__ = ["ProbeResult", "probe"]
 
@@ -167,6 +167,7 @@ def probe(
     y = np.asarray(target.detach().cpu().numpy() if hasattr(target, "detach") else target)
     if y.ndim not in (1, 2):
         raise ValueError(f"`target` must have shape (n,) or (n, k), got shape {y.shape}")
+    check_labels(y, "target")
     task = _infer_task(y) if task == "auto" else task
     if task == "classification" and y.ndim != 1:
         raise ValueError(f"a classification `target` must have shape (n,), got shape {y.shape}")

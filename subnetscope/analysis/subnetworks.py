@@ -386,6 +386,12 @@ def _unpack(distances: Any) -> tuple[tuple[str, ...], np.ndarray, str]:
         i = int(np.flatnonzero(np.diag(D))[0])
         raise ValueError(f"`distances.matrix` must have a zero diagonal (a layer's distance to itself), "
                          f"but entry [{i}, {i}] is {D[i, i]:.3g}")
+    top = float(D.max())
+    if top > 0 and not 2.0**-100 <= top <= 2.0**100:
+        # Grouping depends only on ratios of distances: a matrix near the float64 limits (up to
+        # 1e308, down to subnormals) is divided by a power of two (exact) so that affinities,
+        # eigenvectors and silhouettes neither overflow nor underflow. Others are used as given.
+        D = np.ldexp(D, -int(np.frexp(top)[1]))
     return tuple(distances.names), D, str(getattr(distances, "measure", "unknown"))
 
 

@@ -43,9 +43,12 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._io import writable_folder
     from ..engine.pairwise import pairwise
     from ..plots import plot_distances, save_figure
 
+    # refuse an output folder that cannot be written before the pairs are computed, not after
+    writable_folder(args.out, f"--out {str(args.out)!r} cannot be written")
     reps = load_reps(args.reps)
     options = dict(args.option)
     if args.device is not None:

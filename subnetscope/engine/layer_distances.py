@@ -127,22 +127,31 @@ class LayerDistances:
 
     @classmethod
     def load(cls, path: str | Path) -> "LayerDistances":
-        """Read a file written by :meth:`save`."""
+        """Read a file written by :meth:`save`.
+
+        What is read back passes the checks of a computed result, else a ``ValueError``
+        names the file and what is wrong: names a 1-D list of strings, the matrix L × L,
+        finite, symmetric, non-negative with a zero diagonal; options and info objects.
+        """
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"distances file {str(path)!r} does not exist")
+        where = f"distances file {str(path)!r}"
         if path.suffix == ".json":
             data = read_json(path, "distances file")
         else:
             try:
-                with np.load(path, allow_pickle=False) as archive:
+                archive = np.load(path, allow_pickle=False)
+                if not isinstance(archive, np.lib.npyio.NpzFile):
+                    raise ValueError(f"it holds a single {type(archive).__name__} (a .npy file?), not a .npz archive")
+                with archive:
                     data = json.loads(str(archive["metadata"]))
-                    data["names"] = archive["names"].tolist()
-                    data["matrix"] = archive["matrix"]
+                    if isinstance(data, dict):
+                        data["names"] = archive["names"]
+                        data["matrix"] = archive["matrix"]
             except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
                 raise ValueError(
-                    f"distances file {str(path)!r} is not a subnetscope .npz "
-                    f"(truncated or another format?): {exc}"
+                    f"{where} is not a subnetscope .npz (truncated or another format?): {exc}"
                 ) from exc
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             found = data.get("format") if isinstance(data, dict) else type(data).__name__
@@ -156,6 +165,7 @@ class LayerDistances:
             matrix = np.asarray(data["matrix"], dtype=np.float64)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"distances file {str(path)!r}: `matrix` is not a numeric L × L array ({exc})") from exc
+        _check_loaded(data, matrix, where)
         return cls(
             names=tuple(data["names"]),
             matrix=matrix,
@@ -165,3 +175,24 @@ class LayerDistances:
             seed=data.get("seed"),
             info=data.get("info", {}),
         )
+
+
+def _check_loaded(data: dict, matrix: np.ndarray, where: str) -> None:
+    """Refuse a file whose content a computed LayerDistances could not have."""
+    from .._validation import check_distance_matrix
+
+    names = np.asarray(data["names"], dtype=object)
+    if names.ndim != 1 or not all(isinstance(n, str) for n in names.tolist()):
+        raise ValueError(f"{where}: `names` must be a flat list of strings, got shape {names.shape} "
+                         f"of {sorted({type(n).__name__ for n in names.ravel().tolist()})}; it is damaged")
+    try:
+        check_distance_matrix(matrix, "matrix", what="layers") if matrix.size > 1 else None
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where}: {exc}; it is damaged") from None
+    if not np.isfinite(matrix).all():
+        raise ValueError(f"{where}: `matrix` contains NaN or Inf entries; it is damaged")
+    if (matrix < 0).any() or (matrix.ndim == 2 and np.diag(matrix).any()):
+        raise ValueError(f"{where}: `matrix` must be non-negative with a zero diagonal; it is damaged")
+    for key in ("options", "info"):
+        if not isinstance(data.get(key, {}), dict):
+            raise ValueError(f"{where}: `{key}` must be an object, got {type(data[key]).__name__}; it is damaged")
