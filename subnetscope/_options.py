@@ -115,7 +115,7 @@ def check_value(value: Any, name: str, spec: Option, where: str = "") -> Any:
     if value is None and spec.optional or spec.kind == "any":
         return value
 
-    def fail(kind: type = ValueError):  # noqa: ARG001  (the kind is said in the message)
+    def fail(*_):  # one error class, both a ValueError and a TypeError (the message says which)
         raise OptionError(f"{prefix}`{name}` must be {spec.describe()}, got {_got(value)}")
 
     if spec.kind in ("int", "number"):

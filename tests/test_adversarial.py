@@ -84,6 +84,12 @@ def test_every_builtin_option_has_a_spec_and_a_bad_value_names_that_option(monke
     (lambda: distance(X, Y, "agw", max_iter=0), r"measure 'agw': `max_iter` must be an integer ≥ 1, got 0"),
     (lambda: distance(X, Y, "rsa", rdm="manhattan"), r"`rdm` must be one of .*got 'manhattan'"),
     (lambda: ss.get_measure("rsm").prepare(X, rdm="manhattan"), r"measure 'rsm': `rdm` must be one of"),
+    # the same class at the analysis entry points (the seed went to scikit-learn unchecked)
+    (lambda: find_subnetworks(LayerDistances(("a", "b", "c"), 1 - np.eye(3)), seed=-1),
+     r"find_subnetworks: `seed` must be an integer ≥ 0, got -1"),
+    (lambda: ss.probe({"a": X}, np.arange(16) % 2, seed="a"), r"probe: `seed` must be an integer ≥ 0, got 'a'"),
+    (lambda: ss.bootstrap_subnetworks({"a": X, "b": Y}, B=2, measure="cka", progress="x"),
+     r"bootstrap_subnetworks: `progress` must be True or False"),
 ])
 def test_issue_examples_are_errors_naming_their_own_argument(call, match):
     with pytest.raises((TypeError, ValueError), match=match):
@@ -386,3 +392,31 @@ def test_the_package_has_no_unrestricted_unpickling_eval_or_exec():
     assert found == allowed, found
     text = (ROOT / "subnetscope/cli/capture.py").read_text(encoding="utf-8")
     assert text.count("weights_only=False") == 1 and "if not trust_pickle" in text
+
+
+@pytest.mark.slow
+def test_two_runs_on_one_cache_at_the_same_time_lose_nothing_and_agree(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    reps = layer_chain(n=40, widths=(5, 9, 9, 12, 6, 10, 8, 7), seed=5)  # 28 pairs
+    _npz(tmp_path / "reps.npz", **reps)
+
+    def start(out):
+        return subprocess.Popen([sys.executable, "-m", "subnetscope", "pairwise", str(tmp_path / "reps.npz"),
+                                 "--out", str(tmp_path / out), "--cache", str(tmp_path / "cache"), "--no-progress"],
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env={**os.environ, "OMP_NUM_THREADS": "1"})
+    runs = [start("a"), start("b")]  # both open the same cache folder while it is still empty
+    for run in runs:
+        out, err = run.communicate(timeout=600)
+        assert run.returncode == 0, err.decode()
+    fresh = pairwise(reps, "gw")
+    for out in ("a", "b"):
+        np.testing.assert_array_equal(LayerDistances.load(tmp_path / out / "distances.npz").matrix, fresh.matrix)
+    assert len(list((tmp_path / "cache" / "pairs").glob("*.npz"))) == 28
+    assert not list((tmp_path / "cache").rglob("*.tmp"))  # no temporary file left behind
+    third = pairwise(reps, "gw", cache_dir=tmp_path / "cache")
+    assert third.info["n_cached"] == 28
+    np.testing.assert_array_equal(third.matrix, fresh.matrix)

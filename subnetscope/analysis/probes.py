@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .. import _options as opt
 from .._validation import as_representation, check_choice, check_labels
 
 __all__ = ["ProbeResult", "probe"]
@@ -158,6 +159,7 @@ def probe(
     """
     check_choice(kind, "kind", ("linear", "mlp"))
     check_choice(task, "task", ("auto", "classification", "regression"))
+    opt.check_value(seed, "seed", opt.seed(), "probe")
     if not isinstance(test_size, (int, float)) or not 0 < test_size < 1:
         raise ValueError(f"`test_size` must be a fraction strictly between 0 and 1, got {test_size!r}")
     if max_iter is not None and (isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1):

@@ -23,6 +23,7 @@ from typing import Any, Literal, Mapping, Sequence
 
 import numpy as np
 
+from .. import _options as opt
 from .._validation import check_choice, check_distance_matrix
 
 __all__ = ["Subnetworks", "find_subnetworks", "spectral_partition", "contiguous_partition",
@@ -353,8 +354,7 @@ def find_subnetworks(
     names, D, measure = _unpack(distances)
     check_choice(method, "method", METHODS)
     L = len(names)
-    if not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"`seed` must be an integer, got {type(seed).__name__}")
+    opt.check_value(seed, "seed", opt.seed(), "find_subnetworks")
     if n_groups is not None:
         if isinstance(n_groups, bool) or not isinstance(n_groups, (int, np.integer)):
             raise TypeError(f"`n_groups` must be an integer or None, got {n_groups!r}")

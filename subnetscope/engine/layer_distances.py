@@ -149,6 +149,8 @@ class LayerDistances:
                     if isinstance(data, dict):
                         data["names"] = archive["names"]
                         data["matrix"] = archive["matrix"]
+                        if "columns" in archive.files:  # a matrix between two models (main's cross_pairwise)
+                            data["columns"] = archive["columns"]
             except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
                 raise ValueError(
                     f"{where} is not a subnetscope .npz (truncated or another format?): {exc}"
@@ -181,18 +183,25 @@ def _check_loaded(data: dict, matrix: np.ndarray, where: str) -> None:
     """Refuse a file whose content a computed LayerDistances could not have."""
     from .._validation import check_distance_matrix
 
-    names = np.asarray(data["names"], dtype=object)
-    if names.ndim != 1 or not all(isinstance(n, str) for n in names.tolist()):
-        raise ValueError(f"{where}: `names` must be a flat list of strings, got shape {names.shape} "
-                         f"of {sorted({type(n).__name__ for n in names.ravel().tolist()})}; it is damaged")
-    try:
-        check_distance_matrix(matrix, "matrix", what="layers") if matrix.size > 1 else None
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{where}: {exc}; it is damaged") from None
+    for key in ("names", "columns"):
+        if data.get(key) is None:
+            continue
+        labels = np.asarray(data[key], dtype=object)
+        if labels.ndim != 1 or not all(isinstance(n, str) for n in labels.tolist()):
+            raise ValueError(f"{where}: `{key}` must be a flat list of strings, got shape {labels.shape} "
+                             f"of {sorted({type(n).__name__ for n in labels.ravel().tolist()})}; it is damaged")
     if not np.isfinite(matrix).all():
-        raise ValueError(f"{where}: `matrix` contains NaN or Inf entries; it is damaged")
-    if (matrix < 0).any() or (matrix.ndim == 2 and np.diag(matrix).any()):
-        raise ValueError(f"{where}: `matrix` must be non-negative with a zero diagonal; it is damaged")
+        raise ValueError(f"{where}: `matrix` contains {int((~np.isfinite(matrix)).sum())} NaN or Inf entries; "
+                         "it is damaged")
+    if (matrix < 0).any():
+        raise ValueError(f"{where}: `matrix` has negative entries (down to {matrix.min():.3g}); it is damaged")
+    if data.get("columns") is None and matrix.size > 1:  # square: symmetric with a zero diagonal
+        try:
+            check_distance_matrix(matrix, "matrix", what="layers")
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{where}: {exc}; it is damaged") from None
+        if np.diag(matrix).any():
+            raise ValueError(f"{where}: `matrix` must have a zero diagonal; it is damaged")
     for key in ("options", "info"):
         if not isinstance(data.get(key, {}), dict):
             raise ValueError(f"{where}: `{key}` must be an object, got {type(data[key]).__name__}; it is damaged")
