@@ -80,7 +80,8 @@ def test_every_builtin_option_has_a_spec_and_a_bad_value_names_that_option(monke
     (lambda: pairwise({"a": X, "b": Y}, "cka", n_samples="10"), r"`n_samples` must be an integer ≥ 2 or None"),
     (lambda: pairwise({"a": X, "b": Y}, "cka", warm_start="no"), r"`warm_start` must be True or False"),
     (lambda: pairwise({"a": X, "b": Y}, "cka", max_memory=float("nan")), r"`max_memory` must be a size ≥ 0"),
-    (lambda: ss.to_target({"a": X}, np.arange(16) % 4, embedding="circular", period="abc"), r"`period` must be a number > 0"),
+    (lambda: ss.to_target({"a": X}, np.arange(16) % 4, embedding="circular", period="abc"),
+     r"`period` must be a number > 0"),
     (lambda: distance(X, Y, "agw", max_iter=0), r"measure 'agw': `max_iter` must be an integer ≥ 1, got 0"),
     (lambda: distance(X, Y, "rsa", rdm="manhattan"), r"`rdm` must be one of .*got 'manhattan'"),
     (lambda: ss.get_measure("rsm").prepare(X, rdm="manhattan"), r"measure 'rsm': `rdm` must be one of"),
@@ -167,16 +168,17 @@ def _npz(path, **arrays):
 def test_damaged_or_forged_distance_files_are_refused_naming_the_file(tmp_path, capsys):
     good = LayerDistances(("a", "b"), np.array([[0, 1.0], [1.0, 0]]))
     meta = json.dumps({"format": "subnetscope.layer_distances", "version": 1})
-    cases = {
-        "list.npz": (dict(metadata=np.array("[1, 2]"), names=np.array(["a", "b"]), matrix=good.matrix), "has format 'list'"),
-        "null.npz": (dict(metadata=np.array("null"), names=np.array(["a", "b"]), matrix=good.matrix), "has format 'NoneType'"),
-        "nan.npz": (dict(metadata=np.array(meta), names=np.array(["a", "b"]), matrix=np.array([[0, np.nan], [np.nan, 0]])), "NaN or Inf"),
-        "asym.npz": (dict(metadata=np.array(meta), names=np.array(["a", "b"]), matrix=np.array([[0, 1.0], [1.5, 0]])), "must be symmetric"),
-        "names2d.npz": (dict(metadata=np.array(meta), names=np.array([["a"], ["b"]]), matrix=good.matrix), "flat list of strings"),
+    names, square = np.array(["a", "b"]), good.matrix
+    cases = {  # file: (metadata, names, matrix, expected message)
+        "list.npz": ("[1, 2]", names, square, "has format 'list'"),
+        "null.npz": ("null", names, square, "has format 'NoneType'"),
+        "nan.npz": (meta, names, np.array([[0, np.nan], [np.nan, 0]]), "NaN or Inf"),
+        "asym.npz": (meta, names, np.array([[0, 1.0], [1.5, 0]]), "must be symmetric"),
+        "names2d.npz": (meta, np.array([["a"], ["b"]]), square, "flat list of strings"),
     }
-    for name, (arrays, match) in cases.items():
-        with pytest.raises(ValueError, match=match):
-            LayerDistances.load(_npz(tmp_path / name, **arrays))
+    for name, (metadata, labels, matrix, match) in cases.items():
+        with pytest.raises(ValueError, match=rf"distances file '[^']*{name}'.*{match}"):
+            LayerDistances.load(_npz(tmp_path / name, metadata=np.array(metadata), names=labels, matrix=matrix))
     np.save(tmp_path / "single.npy", good.matrix)
     (tmp_path / "single.npz").write_bytes((tmp_path / "single.npy").read_bytes())
     with pytest.raises(ValueError, match=r"single.npz' is not a subnetscope .npz .*a .npy file"):
@@ -285,7 +287,7 @@ def _minus_one(a, b):
 
 def test_values_of_a_registered_measure_are_checked_in_pairwise_and_to_target():
     negative = Measure("test-negative", lambda Y: Y, _minus_one, "always −1 (test only)", handles_different_dims=True)
-    with pytest.raises(ValueError, match=r"measure 'test-negative' gave -1 for 'a' and 'b', but its values are distances"):
+    with pytest.raises(ValueError, match=r"measure 'test-negative' gave -1 for 'a' and 'b', but its values are dist"):
         pairwise({"a": X, "b": Y}, negative)
     with pytest.raises(ValueError, match=r"measure 'test-negative' gave -1 for 'a' and 'target'"):
         ss.to_target({"a": X}, np.arange(16.0), negative)
@@ -346,7 +348,7 @@ def test_capture_reads_weights_only_unless_trusted(tmp_path, capsys):
     assert "is not weights-only" in err and "--trust-pickle" in err and not marker.exists()
     torch.save({"class": "torch.nn:Linear", "config": {"in_features": 2, "out_features": 3},
                 "state_dict": torch.nn.Linear(2, 3).state_dict()}, tmp_path / "outside.pt")
-    with pytest.raises(ValueError, match=r"names the class 'torch.nn:Linear', outside \['subnetscope.models'\].*--trust-pickle"):
+    with pytest.raises(ValueError, match=r"class 'torch.nn:Linear', outside \['subnetscope.models'\].*--trust-pickle"):
         load_model(tmp_path / "outside.pt")
     assert isinstance(load_model(tmp_path / "outside.pt", trust_pickle=True)[0], torch.nn.Linear)
     torch.save(torch.nn.Linear(2, 2), tmp_path / "module.pt")

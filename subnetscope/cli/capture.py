@@ -24,7 +24,8 @@ def register(sub) -> None:
         "or dict of tensors, an .npy array, an .npz (one array, or input_ids/attention_mask), or a "
         ".txt file with one text per line (needs a tokenizer in the HF model folder).",
     )
-    parser.add_argument("model", type=Path, help="HF model folder, .pt module or .pt class/config/state_dict dict")
+    parser.add_argument("model", type=Path, help="HF model folder, .pt class/config/state_dict dict or "
+                        ".safetensors (a pickled .pt module needs --trust-pickle)")
     parser.add_argument("inputs", type=Path, help="INPUTS.pt | .npy | .npz | .txt")
     parser.add_argument("--layers", required=True,
                         help="preset (transformer, hf-blocks, hf-all, resnet9) or comma-separated module names")
@@ -121,7 +122,8 @@ def _instantiate(path: Path, name: Any, config: Any, trust_pickle: bool) -> Any:
             "that package's code. Pass --trust-pickle if you trust this file and that package"
         )
     if not isinstance(config, dict):
-        raise ValueError(f"model {str(path)!r}: 'config' must be a dict of keyword arguments, got {type(config).__name__}")
+        raise ValueError(f"model {str(path)!r}: 'config' must be a dict of keyword arguments, "
+                         f"got {type(config).__name__}")
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError, ValueError) as exc:

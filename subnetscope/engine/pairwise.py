@@ -559,9 +559,11 @@ def distance(Y1: Any, Y2: Any, measure: str | Measure = "gw", **options: Any) ->
         _check_dims(measure, {"Y1": A.shape, "Y2": B.shape})
     from ._tasks import as_number
 
-    value = as_number(measure.compare(measure.prepare(A, **prep_opts), measure.prepare(B, **prep_opts), **comp_opts))
-    if not measure.symmetric:
-        value = 0.5 * (value + as_number(measure.compare(measure.prepare(B, **prep_opts), measure.prepare(A, **prep_opts), **comp_opts)))
+    state_a, state_b = measure.prepare(A, **prep_opts), measure.prepare(B, **prep_opts)
+    value = as_number(measure.compare(state_a, state_b, **comp_opts))
+    if not measure.symmetric:  # each state prepared again, as before (prepare may be stochastic)
+        value = 0.5 * (value + as_number(measure.compare(measure.prepare(B, **prep_opts),
+                                                         measure.prepare(A, **prep_opts), **comp_opts)))
     _check_value(value, measure, "Y1", "Y2")
     return value
 

@@ -809,7 +809,8 @@ def _check_init(init, n: int, m: int, square: bool) -> np.ndarray | None:
         plan = init.astype(np.float64)
         if not np.isfinite(plan).all() or (plan < 0).any():
             raise ValueError("`init` as a plan must be finite and non-negative; it has "
-                             f"{int((~np.isfinite(plan)).sum())} NaN or Inf and {int((plan < 0).sum())} negative entries")
+                             f"{int((~np.isfinite(plan)).sum())} NaN or Inf and {int((plan < 0).sum())} "
+                             "negative entries")
         rows, cols = plan.sum(axis=1), plan.sum(axis=0)
         if not (np.allclose(rows, 1.0 / n, rtol=1e-6, atol=1e-9 / n)
                 and np.allclose(cols, 1.0 / m, rtol=1e-6, atol=1e-9 / m)):
@@ -831,9 +832,10 @@ def _solve_rescaled(C1, C2, top: float, options: dict) -> GWResult:
     with np.errstate(over="ignore", under="ignore"):
         value = float(np.ldexp(result.value, 2 * shift))
     if result.value > 0 and (value == 0.0 or not np.isfinite(value)):
+        why = "underflow: it would read 0, as if identical" if value == 0 else "overflow"
         raise ValueError(
             f"the GW value of these matrices (largest entry {top:.3g}) is {result.value:.6g} × 2^{2 * shift}, "
-            f"which float64 cannot hold ({'underflow: it would read 0, as if identical' if value == 0 else 'overflow'}); "
+            f"which float64 cannot hold ({why}); "
             "compare normalised matrices (intra_distances(..., normalize='max'), the default) or rescale them"
         )
     result.value = value

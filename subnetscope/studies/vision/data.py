@@ -6,8 +6,9 @@ extracted folder ``cifar-10-batches-py/`` with ``data_batch_1`` … ``data_batch
 1024 green, then 1024 blue values, each a row-major 32×32 plane) and ``b"labels"`` a list of N
 ints. The batches are read with a restricted unpickler that admits only what this format
 holds (dicts, lists, bytes, strings, numbers and NumPy arrays) and refuses any other class by
-name, so a crafted archive cannot run code. Nothing is ever downloaded. Without CIFAR-10 the study uses scikit-learn's bundled
-digits (8×8 grey, 1797 images) upscaled to 3×32×32, and says so in every output.
+name, so a crafted archive cannot run code. Nothing is ever downloaded. Without CIFAR-10 the
+study uses scikit-learn's bundled digits (8×8 grey, 1797 images) upscaled to 3×32×32, and says
+so in every output.
 """
 
 from __future__ import annotations
