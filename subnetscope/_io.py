@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-__all__ = ["atomic_path", "write_json", "read_json", "save_npz", "save_npy"]
+__all__ = ["atomic_path", "writable_folder", "write_json", "read_json", "save_npz", "save_npy"]
 
 
 @contextmanager
@@ -21,8 +21,12 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     not the private 0600 of the temporary file.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix + ".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix + ".tmp")
+    except OSError:
+        writable_folder(path.parent, f"cannot write {str(path)!r}")  # raises, saying what is in the way
+        raise
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -34,6 +38,27 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def writable_folder(folder: str | os.PathLike, what: str = "") -> Path:
+    """Make ``folder`` (and its parents) and check a file can be created in it; else raise an
+    ``OSError`` of the same kind whose message says which path is in the way and why."""
+    folder = Path(folder)
+    what = what or f"cannot write in {str(folder)!r}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-test.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except (FileExistsError, NotADirectoryError) as exc:
+        blocker = next((p for p in [folder, *folder.parents] if p.exists() and not p.is_dir()), folder)
+        raise NotADirectoryError(f"{what}: {str(blocker)!r} is a file, not a folder") from exc
+    except PermissionError as exc:
+        raise PermissionError(f"{what}: no permission to create files in {str(folder)!r} "
+                              "(choose a writable folder)") from exc
+    except OSError as exc:
+        raise OSError(exc.errno, f"{what}: {exc.strerror}") from exc
+    return folder
 
 
 def _umask() -> int:

@@ -16,6 +16,8 @@ import re
 from contextlib import contextmanager
 from typing import Any, Iterator
 
+import numpy as np
+
 __all__ = ["MemoryBudgetError", "ENV_VAR", "memory_budget", "memory_limit", "check_memory", "format_bytes",
            "nbytes"]
 
@@ -34,10 +36,10 @@ def _parse(value: Any, name: str) -> int | None:
     """Bytes from ``value`` (int, float or a string with a unit); None for 'off'."""
     if isinstance(value, bool):
         raise TypeError(f"`{name}` must be a size such as 8e9 or '16GB' (or 'off'), got {value!r}")
-    if isinstance(value, (int, float)):
-        if value < 0:
-            raise ValueError(f"`{name}` must be a size ≥ 0 (0 or 'off': no limit), got {value!r}")
-        return None if value == 0 else int(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        if value != value or value < 0:  # NaN, negative
+            raise ValueError(f"`{name}` must be a size ≥ 0 (0, inf or 'off': no limit), got {value!r}")
+        return None if value == 0 or value == float("inf") else int(value)
     if isinstance(value, str):
         text = value.strip().lower()
         if text in ("off", "none", "0", "inf", "unlimited"):

@@ -82,7 +82,11 @@ def as_representation(Y: Any, name: str = "Y", *, min_samples: int = 2) -> np.nd
     try:
         array = np.asarray(Y)
     except (ValueError, TypeError) as exc:
-        raise TypeError(f"`{name}` must be an array of shape (n_samples, ...), got {type(Y).__name__}: {exc}") from exc
+        ragged = "inhomogeneous" in str(exc) or "sequence" in str(exc)
+        raise TypeError(
+            f"`{name}` must be an array of shape (n_samples, ...), got {type(Y).__name__}"
+            + (" whose rows have different lengths (a ragged list); every sample must have the same shape"
+               if ragged else f": {exc}")) from exc
     if array.dtype == object or array.dtype.kind not in "biuf":
         raise TypeError(
             f"`{name}` must hold real numbers (float, int or bool), got dtype {array.dtype}"
@@ -125,6 +129,25 @@ def as_representation(Y: Any, name: str = "Y", *, min_samples: int = 2) -> np.nd
             f"with a largest |value| ≥ {1 / MAX_MAGNITUDE:.0e} (or all zero); rescale the layer, "
             "e.g. Y / np.abs(Y).max()"
         )
+    return array
+
+
+def check_labels(array: np.ndarray, name: str = "target") -> np.ndarray:
+    """Refuse an object array with missing values (None, NaN) or values that cannot be ordered
+    (mixed types), naming ``name``; other arrays pass unchanged."""
+    if array.dtype != object:
+        return array
+    flat = array.ravel().tolist()
+    missing = [i for i, v in enumerate(flat) if v is None or isinstance(v, float) and v != v]
+    if missing:
+        raise ValueError(f"`{name}` has {len(missing)} missing values (None or NaN), the first at position "
+                         f"{missing[0]}; give a value for every input")
+    try:
+        np.unique(array)
+    except TypeError:
+        kinds = sorted({type(v).__name__ for v in flat})
+        raise TypeError(f"`{name}` mixes values of types {kinds} that cannot be compared; give numbers "
+                        "or strings of one kind") from None
     return array
 
 

@@ -56,7 +56,11 @@ class RunFolder:
         return self.path / "run.json"
 
     def read_meta(self) -> dict[str, Any]:
-        return read_json(self.meta_path, "run record") if self.meta_path.exists() else {}
+        meta = read_json(self.meta_path, "run record") if self.meta_path.exists() else {}
+        if not isinstance(meta, dict):
+            raise ValueError(f"run record {str(self.meta_path)!r} must hold a JSON object, got a "
+                             f"{type(meta).__name__}; it is damaged (move it away to start a new record)")
+        return meta
 
     def update_meta(self, **fields: Any) -> dict[str, Any]:
         """Merge ``fields`` into run.json (nested dicts are merged one level deep)."""

@@ -26,7 +26,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._validation import as_representation, check_choice
+from .. import _options as opt
+from .._validation import as_representation, check_choice, check_labels
 
 __all__ = ["ProbeResult", "probe"]
 
@@ -158,6 +159,7 @@ def probe(
     """
     check_choice(kind, "kind", ("linear", "mlp"))
     check_choice(task, "task", ("auto", "classification", "regression"))
+    opt.check_value(seed, "seed", opt.seed(), "probe")
     if not isinstance(test_size, (int, float)) or not 0 < test_size < 1:
         raise ValueError(f"`test_size` must be a fraction strictly between 0 and 1, got {test_size!r}")
     if max_iter is not None and (isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1):
@@ -167,6 +169,7 @@ def probe(
     y = np.asarray(target.detach().cpu().numpy() if hasattr(target, "detach") else target)
     if y.ndim not in (1, 2):
         raise ValueError(f"`target` must have shape (n,) or (n, k), got shape {y.shape}")
+    check_labels(y, "target")
     task = _infer_task(y) if task == "auto" else task
     if task == "classification" and y.ndim != 1:
         raise ValueError(f"a classification `target` must have shape (n,), got shape {y.shape}")

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .. import _options as opt
 from .._validation import check_choice
 from .subnetworks import METHODS, Subnetworks, find_subnetworks
 
@@ -87,6 +88,8 @@ def bootstrap_subnetworks(
 
     check_choice(method, "method", METHODS)
     check_choice(resample, "resample", ("bootstrap", "subsample"))
+    opt.check_values({"seed": seed, "progress": progress}, {"seed": opt.seed(), "progress": opt.flag()},
+                     "bootstrap_subnetworks")
     if isinstance(B, bool) or not isinstance(B, (int, np.integer)) or B < 1:
         raise ValueError(f"`B` (number of bootstrap replicates) must be an integer ≥ 1, got {B!r}")
     if reference is None:

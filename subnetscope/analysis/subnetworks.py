@@ -23,6 +23,7 @@ from typing import Any, Literal, Mapping, Sequence
 
 import numpy as np
 
+from .. import _options as opt
 from .._validation import check_choice, check_distance_matrix
 
 __all__ = ["Subnetworks", "find_subnetworks", "spectral_partition", "contiguous_partition",
@@ -364,8 +365,7 @@ def find_subnetworks(
     names, D, measure = _unpack(distances)
     check_choice(method, "method", METHODS)
     L = len(names)
-    if not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"`seed` must be an integer, got {type(seed).__name__}")
+    opt.check_value(seed, "seed", opt.seed(), "find_subnetworks")
     if n_groups is not None:
         if isinstance(n_groups, bool) or not isinstance(n_groups, (int, np.integer)):
             raise TypeError(f"`n_groups` must be an integer or None, got {n_groups!r}")
@@ -403,6 +403,12 @@ def _unpack(distances: Any) -> tuple[tuple[str, ...], np.ndarray, str]:
         i = int(np.flatnonzero(np.diag(D))[0])
         raise ValueError(f"`distances.matrix` must have a zero diagonal (a layer's distance to itself), "
                          f"but entry [{i}, {i}] is {D[i, i]:.3g}")
+    top = float(D.max())
+    if top > 0 and not 2.0**-100 <= top <= 2.0**100:
+        # Grouping depends only on ratios of distances: a matrix near the float64 limits (up to
+        # 1e308, down to subnormals) is divided by a power of two (exact) so that affinities,
+        # eigenvectors and silhouettes neither overflow nor underflow. Others are used as given.
+        D = np.ldexp(D, -int(np.frexp(top)[1]))
     return tuple(distances.names), D, str(getattr(distances, "measure", "unknown"))
 
 

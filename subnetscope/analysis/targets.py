@@ -24,7 +24,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._validation import as_representation, check_choice
+from .. import _options as opt
+from .._validation import as_representation, check_choice, check_labels
 
 __all__ = ["TargetDistances", "embed_target", "to_target", "EMBEDDINGS"]
 
@@ -75,7 +76,7 @@ def _target_columns(target: Any) -> np.ndarray:
         array = array[:, None]
     if array.ndim != 2:
         raise ValueError(f"`target` must have shape (n,) or (n, k), got shape {array.shape}")
-    return array
+    return check_labels(array, "target")
 
 
 def embed_target(
@@ -86,6 +87,7 @@ def embed_target(
 ) -> np.ndarray:
     """The target as a representation of shape (n, k'); see the module docstring."""
     check_choice(embedding, "embedding", EMBEDDINGS)
+    opt.check_value(period, "period", opt.number(0, low_open=True, optional=True))
     columns = _target_columns(target)
     if embedding == "value":
         return as_representation(columns, "target")
@@ -159,12 +161,16 @@ def to_target(
         if widths != {T.shape[1]}:
             raise ValueError(f"measure {measure_obj.name!r} needs equal widths, but the target embeds "
                              f"into {T.shape[1]} columns and the layers have {sorted(widths)}")
+    from ..engine._tasks import as_number
+    from ..engine.pairwise import _check_value
+
     target_state = measure_obj.prepare(T, **prep_opts)
     values = []
-    for state in states:
-        value = float(measure_obj.compare(state, target_state, **comp_opts))
+    for name, state in zip(names, states):
+        value = as_number(measure_obj.compare(state, target_state, **comp_opts))
         if not measure_obj.symmetric:
-            value = 0.5 * (value + float(measure_obj.compare(target_state, state, **comp_opts)))
+            value = 0.5 * (value + as_number(measure_obj.compare(target_state, state, **comp_opts)))
+        _check_value(value, measure_obj, name, "target")
         values.append(value)
     resolved = dict(measure_obj.resolved_options(options))
     if embedding == "circular":

@@ -50,8 +50,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except (ValueError, TypeError, KeyError, FileNotFoundError, FileExistsError) as exc:
+    except (ValueError, TypeError, KeyError, OSError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        if isinstance(exc, OSError) and exc.filename is not None:  # raised by the OS: say which path and why
+            message = f"{exc.strerror or exc}: {exc.filename!r}"
         print(f"subnetscope {args.command}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

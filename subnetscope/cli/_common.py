@@ -50,7 +50,11 @@ def load_reps(path: str | Path) -> dict[str, np.ndarray]:
     if not path.is_file():
         raise FileNotFoundError(f"representations file {str(path)!r} does not exist")
     try:
-        with np.load(path, allow_pickle=False) as archive:
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ValueError(f"it holds one {archive.shape} array (a .npy file?); save the layers as named "
+                             "arrays with np.savez(path, layer1=Y1, layer2=Y2, ...)")
+        with archive:
             return {name: archive[name] for name in archive.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise ValueError(

@@ -16,13 +16,16 @@ def register(sub) -> None:
         help="capture every layer's representation of a model into a store folder",
         description="Run MODEL on INPUTS with forward hooks and stream each layer's representation "
         "(n_samples, n_features) into the store folder OUT (safetensors shards + manifest.json), "
-        "which `subnetscope pairwise OUT` reads. MODEL is a Hugging Face model folder (config.json), "
-        "a torch.save'd nn.Module, or a .pt dict {'class': 'pkg.module:Class', 'config': {...}, "
-        "'state_dict': {...}} (pickles run code: load only files you trust). INPUTS is a .pt tensor "
+        "which `subnetscope pairwise OUT` reads. MODEL is a Hugging Face model folder (config.json; "
+        "its own code is never run), a .pt dict {'class': 'subnetscope.models:Class', 'config': {...}, "
+        "'state_dict': {...}} read weights-only, or a .safetensors file whose metadata holds 'class' and "
+        "'config' (JSON). Nothing in MODEL runs code by default: a class outside subnetscope.models, or a "
+        "torch.save'd nn.Module (a pickle), needs --trust-pickle. INPUTS is a .pt tensor "
         "or dict of tensors, an .npy array, an .npz (one array, or input_ids/attention_mask), or a "
         ".txt file with one text per line (needs a tokenizer in the HF model folder).",
     )
-    parser.add_argument("model", type=Path, help="HF model folder, .pt module or .pt class/config/state_dict dict")
+    parser.add_argument("model", type=Path, help="HF model folder, .pt class/config/state_dict dict or "
+                        ".safetensors (a pickled .pt module needs --trust-pickle)")
     parser.add_argument("inputs", type=Path, help="INPUTS.pt | .npy | .npz | .txt")
     parser.add_argument("--layers", required=True,
                         help="preset (transformer, hf-blocks, hf-all, resnet9) or comma-separated module names")
@@ -35,13 +38,17 @@ def register(sub) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the input subsample (default: 0)")
     parser.add_argument("--max-length", type=int, default=128, help="tokenizer max length (default: 128)")
     parser.add_argument("--device", default=None, help="torch device, e.g. cuda (default: the model's)")
+    parser.add_argument("--trust-pickle", action="store_true",
+                        help="trust MODEL and whoever made it: unpickle a torch.save'd nn.Module (which runs any "
+                        "code stored in the file) and import a class it names outside subnetscope.models "
+                        "(which runs that package's code). Off by default: only weights are read")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..capture import capture
 
-    model, tokenizer = load_model(args.model)
+    model, tokenizer = load_model(args.model, trust_pickle=args.trust_pickle)
     inputs = load_inputs(args.inputs)
     if isinstance(inputs, list) and tokenizer is None:
         raise ValueError(f"inputs {str(args.inputs)!r} are texts, but model {str(args.model)!r} has no tokenizer files")
@@ -54,8 +61,19 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def load_model(path: Path) -> tuple[Any, Any]:
-    """A model (and tokenizer, for an HF folder with tokenizer files) from ``path``."""
+#: Modules whose classes a model file may name without --trust-pickle (this package's own models).
+SAFE_MODULES = ("subnetscope.models",)
+
+
+def load_model(path: Path, *, trust_pickle: bool = False) -> tuple[Any, Any]:
+    """A model (and tokenizer, for an HF folder with tokenizer files) from ``path``.
+
+    Safe by default: weights are read without unpickling code (``torch.load(weights_only=True)``,
+    safetensors), a Hugging Face folder never runs its own code, and a class named by the file
+    must live in ``subnetscope.models``. ``trust_pickle=True`` (CLI ``--trust-pickle``) also
+    unpickles a whole ``nn.Module`` and imports any class the file names: both run code the
+    file chooses, so only for files from someone you trust.
+    """
     import torch
 
     if path.is_dir():
@@ -63,27 +81,75 @@ def load_model(path: Path) -> tuple[Any, Any]:
             raise FileNotFoundError(f"model folder {str(path)!r} has no config.json (not a Hugging Face model)")
         from transformers import AutoModel, AutoTokenizer
 
-        model = AutoModel.from_pretrained(str(path), attn_implementation="eager")
+        model = AutoModel.from_pretrained(str(path), attn_implementation="eager", trust_remote_code=False)
         has_tokenizer = any((path / f).is_file() for f in ("tokenizer.json", "vocab.txt", "tokenizer_config.json"))
-        return model, AutoTokenizer.from_pretrained(str(path)) if has_tokenizer else None
+        return model, AutoTokenizer.from_pretrained(str(path), trust_remote_code=False) if has_tokenizer else None
     if not path.is_file():
         raise FileNotFoundError(f"model {str(path)!r} does not exist")
-    obj = torch.load(path, map_location="cpu", weights_only=False)
+    if path.suffix == ".safetensors":
+        return _from_safetensors(path, trust_pickle), None
+    import pickle
+
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        if not trust_pickle:
+            raise ValueError(
+                f"model {str(path)!r} is not weights-only (a torch.save'd nn.Module or other pickled objects): "
+                "loading it runs code stored in the file. Save {'class', 'config', 'state_dict'} or a "
+                ".safetensors file instead, or pass --trust-pickle if you trust whoever made this file"
+            ) from exc
+        obj = torch.load(path, map_location="cpu", weights_only=False)  # the user vouched for the file
     if isinstance(obj, torch.nn.Module):
         return obj, None
     if isinstance(obj, dict) and {"class", "state_dict"} <= set(obj):
-        module_name, _, class_name = str(obj["class"]).partition(":")
-        try:
-            cls = getattr(importlib.import_module(module_name), class_name)
-        except (ImportError, AttributeError) as exc:
-            raise ValueError(f"model {str(path)!r} names the class {obj['class']!r}, which cannot be imported: {exc}") from exc
-        model = cls(**obj.get("config", {}))
+        model = _instantiate(path, obj["class"], obj.get("config", {}), trust_pickle)
         model.load_state_dict(obj["state_dict"])
         return model, None
     raise ValueError(
-        f"model {str(path)!r} holds {type(obj).__name__}; expected an nn.Module or a dict with "
-        "'class' ('pkg.module:Class'), 'config' and 'state_dict'"
+        f"model {str(path)!r} holds {type(obj).__name__}; expected a dict with 'class' "
+        "('subnetscope.models:Class'), 'config' and 'state_dict' (or an nn.Module, with --trust-pickle)"
     )
+
+
+def _instantiate(path: Path, name: Any, config: Any, trust_pickle: bool) -> Any:
+    """``Class(**config)`` for ``name`` = 'pkg.module:Class'; outside SAFE_MODULES only when trusted."""
+    module_name, _, class_name = str(name).partition(":")
+    safe = any(module_name == m or module_name.startswith(m + ".") for m in SAFE_MODULES)
+    if not safe and not trust_pickle:
+        raise ValueError(
+            f"model {str(path)!r} names the class {str(name)!r}, outside {list(SAFE_MODULES)}: importing it runs "
+            "that package's code. Pass --trust-pickle if you trust this file and that package"
+        )
+    if not isinstance(config, dict):
+        raise ValueError(f"model {str(path)!r}: 'config' must be a dict of keyword arguments, "
+                         f"got {type(config).__name__}")
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ValueError(f"model {str(path)!r} names the class {str(name)!r}, which cannot be imported: {exc}") from exc
+    return cls(**config)
+
+
+def _from_safetensors(path: Path, trust_pickle: bool) -> Any:
+    import json
+
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    with safe_open(str(path), framework="pt") as handle:
+        meta = handle.metadata() or {}
+    if "class" not in meta:
+        raise ValueError(f"model {str(path)!r}: its safetensors metadata has no 'class' (and 'config', JSON) "
+                         "naming the architecture, e.g. save_file(sd, path, metadata={'class': "
+                         "'subnetscope.models:ResNet9', 'config': json.dumps(config)})")
+    try:
+        config = json.loads(meta.get("config", "{}"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"model {str(path)!r}: metadata 'config' is not valid JSON: {exc}") from exc
+    model = _instantiate(path, meta["class"], config, trust_pickle)
+    model.load_state_dict(load_file(str(path)))
+    return model
 
 
 def load_inputs(path: Path) -> Any:

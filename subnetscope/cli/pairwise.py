@@ -24,9 +24,12 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._io import writable_folder
     from ..engine.pairwise import pairwise
     from ..plots import plot_distances, save_figure
 
+    # refuse an output folder that cannot be written before the pairs are computed, not after
+    writable_folder(args.out, f"--out {str(args.out)!r} cannot be written")
     reps = load_reps(args.reps)
     distances = run_engine(pairwise, args, reps)
     args.out.mkdir(parents=True, exist_ok=True)

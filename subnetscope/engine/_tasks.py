@@ -28,10 +28,19 @@ def compute_pair(
         result = gromov_wasserstein(state1, state2, init=init, check_input=False, threads=threads, **options)
         stats = {"start": result.start, "iterations": result.total_iter}
         return float(result.value), result.permutation, stats
-    value = float(compare(state1, state2, **options))
+    value = as_number(compare(state1, state2, **options))
     if not symmetric:
-        value = 0.5 * (value + float(compare(state2, state1, **options)))
+        value = 0.5 * (value + as_number(compare(state2, state1, **options)))
     return value, None, {}
+
+
+def as_number(value: Any) -> float:
+    """A measure's value as a float, or a TypeError that says what the measure returned."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"a measure's compare must return a number, it returned {type(value).__name__} "
+                        f"{value!r:.80}") from None
 
 
 def init_worker(states, compare, options, symmetric, is_gw, blas_threads) -> None:

@@ -5,10 +5,17 @@ Layout of ``cache_dir``::
     manifest.json          what the pairs were computed from (the fingerprint, field by field)
     pairs/00003-00007.npz  value (and GW permutation) of the pair (layer 3, layer 7)
 
-Each pair file holds ``value`` (float64), ``permutation`` (int64, empty when none) and
-``checksum``, a BLAKE2b digest of both, checked on reading: a damaged file is recomputed,
-never trusted. A pair file appears only once complete (temp file + rename), so a run killed
-at any point leaves only whole pairs behind.
+Each pair file holds ``value`` (float64), ``permutation`` (int64, empty when none),
+``pair`` (its two layer indices), ``key`` (a digest of the whole manifest: layer data
+hashes, measure, options ...) and ``checksum``, a BLAKE2b digest of all four, checked on
+reading. A file that is damaged, made for another pair (copied onto this name) or from
+another manifest (other data, with the manifest deleted or replaced) is ignored and its
+pair recomputed, never trusted. Values read back then pass the engine's checks for
+computed values (``load(accept=...)``: finite, ≥ 0 for distances, a permutation of the
+right length; for GW the value must be that of its stored permutation). The checksum finds
+damage, not a deliberate forgery of a non-GW value: a cache folder is trusted as far as
+whoever can write to it. A pair file appears only once complete (temp file + rename), so a
+run killed at any point leaves only whole pairs behind.
 
 The manifest records the layer names, a hash of every layer's (subsampled, float64) data,
 the measure, every option, the sample count and seed, and the engine settings that change
@@ -22,7 +29,7 @@ import hashlib
 import json
 import zipfile
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
@@ -31,7 +38,7 @@ from .._io import _jsonable, atomic_path, read_json, write_json
 __all__ = ["PairCache", "data_hash"]
 
 FORMAT = "subnetscope.pair_cache"
-VERSION = 1
+VERSION = 2  # 2: pair files carry their pair and the manifest's key
 
 
 def data_hash(X: np.ndarray) -> str:
@@ -43,10 +50,12 @@ def data_hash(X: np.ndarray) -> str:
     return h.hexdigest()
 
 
-def _checksum(value: np.ndarray, permutation: np.ndarray) -> str:
+def _checksum(value: np.ndarray, permutation: np.ndarray, pair: tuple[int, int], key: str) -> str:
     h = hashlib.blake2b(digest_size=16)
     h.update(np.float64(value).tobytes())
     h.update(np.ascontiguousarray(permutation, dtype=np.int64).tobytes())
+    h.update(np.asarray(pair, dtype=np.int64).tobytes())
+    h.update(key.encode())
     return h.hexdigest()
 
 
@@ -78,6 +87,8 @@ class PairCache:
         if self.path.exists() and not self.path.is_dir():
             raise ValueError(f"`cache_dir` must be a folder, got the file {str(self.path)!r}")
         self.fingerprint = _normalise({"format": FORMAT, "version": VERSION, **fingerprint})
+        # binds every pair file to this manifest: pairs of other data or options never match
+        self.key = hashlib.blake2b(json.dumps(self.fingerprint, sort_keys=True).encode(), digest_size=16).hexdigest()
         manifest = self.path / "manifest.json"
         if manifest.exists():
             self._check(read_json(manifest, "cache manifest"))
@@ -125,9 +136,15 @@ class PairCache:
     def _file(self, i: int, j: int) -> Path:
         return self.path / "pairs" / f"{i:05d}-{j:05d}.npz"
 
-    def load(self) -> dict[tuple[int, int], tuple[float, np.ndarray | None]]:
-        """Every intact pair: ``{(i, j): (value, permutation or None)}``, with i < j, or for a
-        cross-model cache (a ``columns`` entry in the fingerprint) any row i and column j."""
+    def load(self, accept: Callable[[int, int, float, np.ndarray | None], bool] | None = None,
+             ) -> dict[tuple[int, int], tuple[float, np.ndarray | None]]:
+        """Every intact pair of this manifest: ``{(i, j): (value, permutation or None)}``, with
+        i < j, or for a cross-model cache (a ``columns`` entry in the fingerprint) any row i and
+        column j.
+
+        ``accept(i, j, value, permutation)`` is asked about each; a pair it refuses is left
+        out (recomputed), like a damaged one.
+        """
         L = len(self.fingerprint.get("names", []))
         columns = self.fingerprint.get("columns")
         found = {}
@@ -135,14 +152,20 @@ class PairCache:
             try:
                 i, j = (int(part) for part in file.stem.split("-"))
                 with np.load(file, allow_pickle=False) as archive:
-                    value = float(archive["value"])
-                    perm = archive["permutation"].astype(np.int64)
-                    ok = str(archive["checksum"]) == _checksum(archive["value"], perm)
-            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+                    raw = archive["value"]
+                    value = float(raw)
+                    perm = archive["permutation"]
+                    if perm.ndim != 1 or perm.dtype.kind not in "iu":
+                        continue
+                    perm = perm.astype(np.int64)
+                    ok = (archive["pair"].tolist() == [i, j] and str(archive["key"]) == self.key
+                          and str(archive["checksum"]) == _checksum(raw, perm, (i, j), self.key))
+            except (OSError, ValueError, TypeError, KeyError, EOFError, zipfile.BadZipFile):
                 continue  # damaged or foreign: recompute
+            perm = perm if perm.size else None
             inside = 0 <= i < L and 0 <= j < len(columns) if columns is not None else 0 <= i < j < L
-            if ok and inside:
-                found[(i, j)] = (value, perm if perm.size else None)
+            if ok and inside and (accept is None or accept(i, j, value, perm)):
+                found[(i, j)] = (value, perm)
         return found
 
     def store(self, i: int, j: int, value: float, permutation: np.ndarray | None) -> None:
@@ -151,4 +174,5 @@ class PairCache:
         value = np.float64(value)
         with atomic_path(self._file(i, j), suffix=".npz") as tmp:
             with open(tmp, "wb") as handle:
-                np.savez(handle, value=value, permutation=perm, checksum=np.array(_checksum(value, perm)))
+                np.savez(handle, value=value, permutation=perm, pair=np.array([i, j], np.int64),
+                         key=np.array(self.key), checksum=np.array(_checksum(value, perm, (i, j), self.key)))

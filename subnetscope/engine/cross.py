@@ -18,7 +18,8 @@ import numpy as np
 from .._validation import check_same_samples
 from .layer_distances import LayerDistances
 from ..measures.registry import Measure
-from .pairwise import (_check_dims, _check_value, _plan, _progress_bar, _SolverStats, layer_shapes, prepare_layers,
+from .pairwise import (_cached_pair_ok, _check_dims, _check_value, _plan, _progress_bar, _SolverStats, layer_shapes,
+                       prepare_layers,
                        run_pairs)
 
 __all__ = ["cross_pairwise"]
@@ -118,7 +119,7 @@ def cross_pairwise(
     >>> d.matrix.shape, round(d["x", "x"], 9)
     ((2, 2), 0.0)
     """
-    plan = _plan(measure, options, n_jobs, client, progress, warm_start)
+    plan = _plan(measure, options, n_jobs, client, progress, warm_start, n_samples=n_samples, seed=seed)
     measure = plan.measure
     shapes_a, shapes_b = layer_shapes(reps_a, "reps_a"), layer_shapes(reps_b, "reps_b")
     n_a, n_b = check_same_samples(shapes_a, "reps_a"), check_same_samples(shapes_b, "reps_b")
@@ -151,7 +152,11 @@ def cross_pairwise(
             "measure": measure.name, "options": resolved, "n_samples": n_used,
             "seed": seed if n_samples is not None else None, "warm_start": plan.warm,
         })
-        for (i, j), (value, perm) in cache.load().items():
+        def accept(i, j, value, perm):  # the checks of a computed pair; column j is state rows + j
+            return _cached_pair_ok(i, rows + j, value, perm, measure=measure, names=names_a + names_b,
+                                   states=states_a + states_b, n=n_used, is_gw=plan.is_gw)
+
+        for (i, j), (value, perm) in cache.load(accept).items():
             matrix[i, j] = value
             perms[(i, j)] = perm
     n_cached = len(perms)
@@ -163,7 +168,7 @@ def cross_pairwise(
     def on_result(result):
         # the runner sees one list of states, A's layers then B's: column j is state rows + j
         i, j, value, perm, pair_stats = result[0], result[1] - rows, *result[2:]
-        _check_value(value, measure.name, f"reps_a[{names_a[i]!r}]", f"reps_b[{names_b[j]!r}]")
+        _check_value(value, measure, f"reps_a[{names_a[i]!r}]", f"reps_b[{names_b[j]!r}]")
         matrix[i, j] = value
         perms[(i, j)] = perm
         if cache is not None:

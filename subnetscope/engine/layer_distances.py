@@ -205,24 +205,33 @@ class LayerDistances:
 
     @classmethod
     def load(cls, path: str | Path) -> "LayerDistances":
-        """Read a file written by :meth:`save`."""
+        """Read a file written by :meth:`save`.
+
+        What is read back passes the checks of a computed result, else a ``ValueError``
+        names the file and what is wrong: names a 1-D list of strings, the matrix L × L,
+        finite, symmetric, non-negative with a zero diagonal; options and info objects.
+        """
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"distances file {str(path)!r} does not exist")
+        where = f"distances file {str(path)!r}"
         if path.suffix == ".json":
             data = read_json(path, "distances file")
         else:
             try:
-                with np.load(path, allow_pickle=False) as archive:
+                archive = np.load(path, allow_pickle=False)
+                if not isinstance(archive, np.lib.npyio.NpzFile):
+                    raise ValueError(f"it holds a single {type(archive).__name__} (a .npy file?), not a .npz archive")
+                with archive:
                     data = json.loads(str(archive["metadata"]))
-                    data["names"] = archive["names"].tolist()
-                    data["matrix"] = archive["matrix"]
-                    if "columns" in archive.files:
-                        data["columns"] = archive["columns"].tolist()
+                    if isinstance(data, dict):
+                        data["names"] = archive["names"]
+                        data["matrix"] = archive["matrix"]
+                        if "columns" in archive.files:  # a matrix between two models (main's cross_pairwise)
+                            data["columns"] = archive["columns"]
             except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
                 raise ValueError(
-                    f"distances file {str(path)!r} is not a subnetscope .npz "
-                    f"(truncated or another format?): {exc}"
+                    f"{where} is not a subnetscope .npz (truncated or another format?): {exc}"
                 ) from exc
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             found = data.get("format") if isinstance(data, dict) else type(data).__name__
@@ -236,15 +245,16 @@ class LayerDistances:
             matrix = np.asarray(data["matrix"], dtype=np.float64)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"distances file {str(path)!r}: `matrix` is not a numeric L × L array ({exc})") from exc
+        _check_loaded(data, matrix, where)
         return cls(
-            names=tuple(data["names"]),
+            names=tuple(np.asarray(data["names"]).tolist()),
             matrix=matrix,
             measure=data.get("measure", "gw"),
             options=data.get("options", {}),
             n_samples=data.get("n_samples"),
             seed=data.get("seed"),
             info=data.get("info", {}),
-            columns=None if data.get("columns") is None else tuple(data["columns"]),
+            columns=None if data.get("columns") is None else tuple(np.asarray(data["columns"]).tolist()),
         )
 
 
@@ -263,3 +273,31 @@ def _check_unique(names: tuple[str, ...], arg: str) -> None:
     if len(set(names)) != len(names):
         dupes = sorted({n for n in names if names.count(n) > 1})
         raise ValueError(f"`{arg}` must be unique, got repeats: {dupes}")
+
+
+def _check_loaded(data: dict, matrix: np.ndarray, where: str) -> None:
+    """Refuse a file whose content a computed LayerDistances could not have."""
+    from .._validation import check_distance_matrix
+
+    for key in ("names", "columns"):
+        if data.get(key) is None:
+            continue
+        labels = np.asarray(data[key], dtype=object)
+        if labels.ndim != 1 or not all(isinstance(n, str) for n in labels.tolist()):
+            raise ValueError(f"{where}: `{key}` must be a flat list of strings, got shape {labels.shape} "
+                             f"of {sorted({type(n).__name__ for n in labels.ravel().tolist()})}; it is damaged")
+    if not np.isfinite(matrix).all():
+        raise ValueError(f"{where}: `matrix` contains {int((~np.isfinite(matrix)).sum())} NaN or Inf entries; "
+                         "it is damaged")
+    if (matrix < 0).any():
+        raise ValueError(f"{where}: `matrix` has negative entries (down to {matrix.min():.3g}); it is damaged")
+    if data.get("columns") is None and matrix.size > 1:  # square: symmetric with a zero diagonal
+        try:
+            check_distance_matrix(matrix, "matrix", what="layers")
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{where}: {exc}; it is damaged") from None
+        if np.diag(matrix).any():
+            raise ValueError(f"{where}: `matrix` must have a zero diagonal; it is damaged")
+    for key in ("options", "info"):
+        if not isinstance(data.get(key, {}), dict):
+            raise ValueError(f"{where}: `{key}` must be an object, got {type(data[key]).__name__}; it is damaged")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import functools
 import os
 import sys
 import time
@@ -12,21 +13,24 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .. import _options as opt
 from .._validation import as_representation, check_same_samples
 from ..measures.registry import Measure, get_measure
 from .layer_distances import LayerDistances
 
 __all__ = ["distance", "pairwise", "prepare_layers", "subsample_rows"]
 
+#: What the engine's own arguments accept (the measure's options are checked by its entry).
+OPTIONS = {"n_samples": opt.integer(2, optional=True), "seed": opt.seed(), "warm_start": opt.flag()}
+
 
 def subsample_rows(n: int, n_samples: int | None, seed: int) -> np.ndarray | None:
     """Row indices shared by every layer (sorted), or None to keep all ``n`` rows."""
+    opt.check_values({"n_samples": n_samples, "seed": seed}, OPTIONS)
     if n_samples is None or n_samples >= n:
         if n_samples is not None and n_samples > n:
             raise ValueError(f"`n_samples` is {n_samples} but the layers have only {n} samples")
         return None
-    if not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
-        raise ValueError(f"`n_samples` must be an integer ≥ 2 or None, got {n_samples!r}")
     rng = np.random.default_rng(seed)
     return np.sort(rng.choice(n, size=int(n_samples), replace=False))
 
@@ -82,6 +86,9 @@ def prepare_layers(
     every layer's subsampled float64 data (what a cache is keyed by). ``arg`` is the name
     errors give the mapping.
     """
+    if isinstance(reps, Mapping):  # a nested list: read (and checked) once, as an array
+        reps = {name: Y if hasattr(Y, "shape") else as_representation(Y, f"{arg}[{str(name)!r}]", min_samples=0)
+                for name, Y in reps.items()}
     shapes = layer_shapes(reps, arg)
     n = check_same_samples(shapes, arg)
     _check_dims(measure, shapes)
@@ -251,7 +258,7 @@ def pairwise(
     >>> round(d["a", "b"], 9), d["a", "c"] > 0
     (0.0, True)
     """
-    plan = _plan(measure, options, n_jobs, client, progress, warm_start)
+    plan = _plan(measure, options, n_jobs, client, progress, warm_start, n_samples=n_samples, seed=seed)
     measure, options, warm = plan.measure, plan.options, plan.warm
     t0 = time.perf_counter()
     hashes: dict[str, str] | None = {} if cache_dir is not None else None
@@ -275,7 +282,9 @@ def pairwise(
             "n_samples": n_used, "seed": seed if n_samples is not None else None,
             "warm_start": warm,
         })
-        for (i, j), (value, perm) in cache.load().items():
+        accept = functools.partial(_cached_pair_ok, measure=measure, names=names, states=states, n=n_used,
+                                   is_gw=plan.is_gw)
+        for (i, j), (value, perm) in cache.load(accept).items():
             matrix[i, j] = matrix[j, i] = value
             perms[(i, j)] = perm
     n_cached = len(perms)
@@ -285,7 +294,7 @@ def pairwise(
     stats = _SolverStats()
 
     def finish(i, j, value, perm, pair_stats):
-        _check_value(value, measure.name, names[i], names[j])
+        _check_value(value, measure, names[i], names[j])
         matrix[i, j] = matrix[j, i] = value
         perms[(i, j)] = perm
         if cache is not None:
@@ -328,12 +337,13 @@ class RunPlan:
     warm: bool
 
 
-def _plan(measure, options, n_jobs, client, progress, warm_start) -> RunPlan:
+def _plan(measure, options, n_jobs, client, progress, warm_start, *, n_samples=None, seed=0) -> RunPlan:
     """Check the engine's options once, before any layer is prepared."""
     from ..measures.gw import _check_screen_tol, _check_starts, gw_compare, resolve_assignment
 
     measure = get_measure(measure)
     prep_opts, comp_opts = measure.split_options(options)
+    opt.check_values({"n_samples": n_samples, "seed": seed, "warm_start": warm_start}, OPTIONS, "pairwise")
     jobs = _check_n_jobs(n_jobs)
     if client is not None and jobs != 1:
         raise ValueError(f"give `n_jobs` (got {n_jobs!r}) or `client`, not both")
@@ -601,19 +611,51 @@ def distance(Y1: Any, Y2: Any, measure: str | Measure = "gw", **options: Any) ->
         )
     if not measure.handles_different_dims and A.shape[1] != B.shape[1]:
         _check_dims(measure, {"Y1": A.shape, "Y2": B.shape})
-    value = float(measure.compare(measure.prepare(A, **prep_opts), measure.prepare(B, **prep_opts), **comp_opts))
-    if not measure.symmetric:
-        value = 0.5 * (value + float(measure.compare(measure.prepare(B, **prep_opts), measure.prepare(A, **prep_opts), **comp_opts)))
-    _check_value(value, measure.name, "Y1", "Y2")
+    from ._tasks import as_number
+
+    state_a, state_b = measure.prepare(A, **prep_opts), measure.prepare(B, **prep_opts)
+    value = as_number(measure.compare(state_a, state_b, **comp_opts))
+    if not measure.symmetric:  # each state prepared again, as before (prepare may be stochastic)
+        value = 0.5 * (value + as_number(measure.compare(measure.prepare(B, **prep_opts),
+                                                         measure.prepare(A, **prep_opts), **comp_opts)))
+    _check_value(value, measure, "Y1", "Y2")
     return value
 
 
-def _check_value(value: float, measure: str, a: str, b: str) -> None:
-    # Never a silent NaN in a result: a measure that cannot give a number says so.
+def _cached_pair_ok(i: int, j: int, value: float, perm, *, measure: Measure, names, states, n: int,
+                    is_gw: bool) -> bool:
+    """Whether a pair read back from a cache passes the checks of a computed one: a valid value
+    (:func:`_check_value`), a permutation of 0..n-1 if any, and for GW the value of that
+    permutation (O(n²), against O(n³) per solver step). A pair that fails is recomputed."""
+    try:
+        _check_value(value, measure, names[i], names[j], "read back")
+    except ValueError:
+        return False
+    if perm is None:
+        return True
+    if perm.shape != (n,) or not np.array_equal(np.sort(perm), np.arange(n)):
+        return False
+    if is_gw:
+        from ..measures.gw import permutation_value
+
+        C1, C2 = states[i], states[j]
+        tol = 1e-9 * (value + float(np.mean(C1 * C1) + np.mean(C2 * C2)))
+        return abs(permutation_value(C1, C2, perm) - value) <= tol
+    return True
+
+
+def _check_value(value: float, measure: Measure, a: str, b: str, source: str = "gave") -> None:
+    """Every value the engine stores, computed or read back from a cache, passes here: finite,
+    and ≥ 0 for a measure that says its values are distances (``Measure.non_negative``)."""
     if not np.isfinite(value):
         raise ValueError(
-            f"measure {measure!r} gave {value} for {a!r} and {b!r}: the inputs are degenerate for it "
+            f"measure {measure.name!r} {source} {value} for {a!r} and {b!r}: the inputs are degenerate for it "
             "(e.g. a constant layer or values near the float64 limits); nothing was stored"
+        )
+    if measure.non_negative and value < 0:
+        raise ValueError(
+            f"measure {measure.name!r} {source} {value:.6g} for {a!r} and {b!r}, but its values are distances "
+            "(≥ 0; register it with non_negative=False if negative values are meant); nothing was stored"
         )
 
 

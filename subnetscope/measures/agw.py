@@ -33,6 +33,7 @@ from typing import Literal
 
 import numpy as np
 
+from .. import _options as opt
 from .._validation import check_choice
 from .gw import gromov_wasserstein, intra_distances
 
@@ -46,6 +47,11 @@ class AGWResult(dict):
     ``feature_plan`` (d1 × d2), and ``n_iter`` (block-coordinate rounds)."""
 
     __getattr__ = dict.__getitem__
+
+
+#: What the options of ``agw`` accept (see subnetscope._options).
+OPTIONS = {"scale": opt.choice("max", "none"), "alpha": opt.number(0, 1), "max_iter": opt.integer(1),
+           "tol": opt.number(0)}
 
 
 def _feature_cost(X: np.ndarray, Y: np.ndarray, pi: np.ndarray) -> np.ndarray:
@@ -79,8 +85,7 @@ def augmented_gw(
     ``X`` (n × d1), ``Y`` (m × d2); see the module docstring for the objective."""
     import ot  # imports torch; keep `import subnetscope` light
 
-    if not isinstance(alpha, (int, float)) or not 0.0 <= alpha <= 1.0:
-        raise ValueError(f"`alpha` must be a number in [0, 1], got {alpha!r}")
+    opt.check_values({"alpha": alpha, "max_iter": max_iter, "tol": tol}, OPTIONS, "augmented_gw")
     n, m = X.shape[0], Y.shape[0]
     p, q = np.full(n, 1.0 / n), np.full(m, 1.0 / m)
     u, v = np.full(X.shape[1], 1.0 / X.shape[1]), np.full(Y.shape[1], 1.0 / Y.shape[1])

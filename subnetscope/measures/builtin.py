@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .. import _options as opt
+from .gw import OPTIONS as GW_OPTIONS
 from .gw import gw_compare, gw_prepare
 from .registry import Measure, register_measure
 
@@ -17,20 +19,26 @@ register_measure(
         symmetric=True,
         paired=False,
         invariances=("permutation", "rotation", "translation", "scaling"),
+        option_specs={k: GW_OPTIONS[k] for k in ("metric", "normalize", "starts", "max_iter", "tol", "device",
+                                                 "assignment", "screen_tol")},
     ),
     overwrite=True,
 )
 
 # --- the paper's baselines (App. H), each in its own family module ---
+from .agw import OPTIONS as AGW_OPTIONS  # noqa: E402
 from .agw import agw_compare, agw_prepare  # noqa: E402
 from .cca import svcca_compare, svcca_prepare  # noqa: E402
 from .cka import cka_compare, cka_prepare  # noqa: E402
+from .msid import OPTIONS as MSID_OPTIONS  # noqa: E402
 from .msid import msid_compare, msid_prepare  # noqa: E402
 from .paired import cosine_compare, cosine_prepare, euclidean_compare, euclidean_prepare  # noqa: E402
+from .rsa import RSA_OPTIONS, RSM_OPTIONS  # noqa: E402
 from .rsa import rsa_compare, rsa_prepare, rsm_compare, rsm_prepare  # noqa: E402
 from .transport import wasserstein_compare, wasserstein_prepare  # noqa: E402
 
 _ALL = ("permutation", "rotation", "translation", "scaling")
+_SCALE = {"scale": opt.choice("none", "rms")}
 
 for _measure in (
     Measure(
@@ -42,6 +50,7 @@ for _measure in (
         as_distance="the distance itself (raw scale unless scale='rms')",
         paired=True,
         invariances=(),
+        option_specs=_SCALE,
     ),
     Measure(
         name="cosine",
@@ -63,6 +72,7 @@ for _measure in (
         as_distance="the W1 cost itself (raw scale unless scale='rms')",
         paired=False,
         invariances=(),
+        option_specs=_SCALE,
     ),
     Measure(
         name="rsa",
@@ -73,6 +83,7 @@ for _measure in (
         kind="similarity",
         as_distance="1 − correlation (range [0, 2])",
         invariances=_ALL,
+        option_specs=RSA_OPTIONS,
     ),
     Measure(
         name="rsm",
@@ -82,6 +93,7 @@ for _measure in (
         handles_different_dims=True,
         as_distance="the scaled Frobenius norm itself",
         invariances=_ALL,
+        option_specs=RSM_OPTIONS,
     ),
     Measure(
         name="cka",
@@ -92,6 +104,7 @@ for _measure in (
         kind="similarity",
         as_distance="1 − CKA",
         invariances=_ALL,
+        option_specs={"estimator": opt.choice("biased", "debiased")},
     ),
     Measure(
         name="cca",
@@ -102,6 +115,7 @@ for _measure in (
         kind="similarity",
         as_distance="1 − mean canonical correlation",
         invariances=_ALL,
+        option_specs={"threshold": opt.number(0, 1, low_open=True), "n_components": opt.integer(1, optional=True)},
     ),
     Measure(
         name="msid",
@@ -113,6 +127,7 @@ for _measure in (
         paired=False,
         invariances=_ALL,
         stochastic=True,
+        option_specs=MSID_OPTIONS,
     ),
     Measure(
         name="agw",
@@ -123,6 +138,7 @@ for _measure in (
         as_distance="the AGW objective itself",
         paired=False,
         invariances=("permutation", "scaling"),
+        option_specs=AGW_OPTIONS,
     ),
 ):
     register_measure(_measure, overwrite=True)

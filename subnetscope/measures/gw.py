@@ -29,6 +29,7 @@ from typing import Literal, Sequence
 
 import numpy as np
 
+from .. import _options as opt
 from .._validation import as_representation, check_choice, check_distance_matrix
 
 __all__ = ["GWResult", "gromov_wasserstein", "intra_distances", "START_NAMES", "ASSIGNMENT_SOLVERS"]
@@ -37,6 +38,26 @@ Metric = Literal["euclidean", "sqeuclidean", "cosine"]
 Normalize = Literal["max", "mean", "none"]
 START_NAMES = ("identity", "product", "tlb")
 ASSIGNMENT_SOLVERS = ("auto", "sap", "lap", "emd")
+
+#: What each option of ``gw`` (and of :func:`gromov_wasserstein`, :func:`intra_distances`)
+#: accepts; the registry entry carries these (see subnetscope._options).
+OPTIONS = {
+    "metric": opt.choice("euclidean", "sqeuclidean", "cosine"),
+    "normalize": opt.choice("max", "mean", "none"),
+    "chunk_size": opt.integer(1, optional=True),
+    "starts": opt.names(*START_NAMES),
+    "max_iter": opt.integer(1),
+    "tol": opt.number(0),
+    "check_input": opt.flag(),
+    "device": opt.device(),
+    "assignment": opt.choice(*ASSIGNMENT_SOLVERS),
+    "screen_tol": opt.number(0, 1, high_open=True),
+    "threads": opt.integer(1),
+}
+#: Largest matrix entry (2**±100) solved as given; beyond, GW is solved on the matrices
+#: divided by a power of two (exact) and the value scaled back, or refused when the value is
+#: not representable in float64.
+_SCALE_RANGE = (2.0**-100, 2.0**100)
 
 # Network simplex needs more pivots than POT's default cap (1e5) on n = 1000 assignments.
 _EMD_MAX_ITER = 10_000_000
@@ -79,8 +100,8 @@ def intra_distances(
            [1.414, 0.   , 1.414],
            [1.414, 1.414, 0.   ]])
     """
-    check_choice(metric, "metric", ("euclidean", "sqeuclidean", "cosine"))
-    check_choice(normalize, "normalize", ("max", "mean", "none"))
+    opt.check_values({"metric": metric, "normalize": normalize, "chunk_size": chunk_size}, OPTIONS,
+                     "intra_distances")
     X = as_representation(Y, "Y")
     n, d = X.shape
     from .._memory import check_memory
@@ -348,14 +369,8 @@ def _check_starts(starts, has_init: bool) -> list[str]:
 
 
 def _check_screen_tol(screen_tol) -> float:
-    try:
-        value = float(screen_tol)
-    except (TypeError, ValueError):
-        value = float("nan")
-    if isinstance(screen_tol, bool) or not 0.0 <= value < 1.0:
-        raise ValueError(f"`screen_tol` must be a number in [0, 1) (0: every start to convergence), "
-                         f"got {screen_tol!r}")
-    return value
+    opt.check_value(screen_tol, "screen_tol", OPTIONS["screen_tol"])
+    return float(screen_tol)
 
 
 def _fingerprint(C: np.ndarray) -> bytes:
@@ -667,12 +682,25 @@ def gromov_wasserstein(
     >>> round(gromov_wasserstein(C, C[::-1, ::-1]).value, 12)
     0.0
     """
+    opt.check_values({"max_iter": max_iter, "tol": tol, "check_input": check_input, "device": device,
+                      "threads": threads}, OPTIONS, "gromov_wasserstein")
     if check_input:
         C1 = check_distance_matrix(C1, "C1")
         C2 = check_distance_matrix(C2, "C2")
+    else:  # O(n²) against the solver's O(n³) per step: a NaN would never let it finish
+        for name, C in (("C1", C1), ("C2", C2)):
+            if not np.isfinite(C).all():
+                raise ValueError(f"`{name}` contains {int((~np.isfinite(C)).sum())} NaN or Inf entries "
+                                 "(check_input=False skips the other checks of the matrices, never this one)")
     starts = _check_starts(starts, init is not None)
     screen_tol = _check_screen_tol(screen_tol)
     assignment = resolve_assignment(assignment)
+    init = _check_init(init, len(C1), len(C2), len(C1) == len(C2))
+    top = max(float(np.max(C1, initial=0.0)), float(np.max(C2, initial=0.0)))
+    if top > 0 and not _SCALE_RANGE[0] <= top <= _SCALE_RANGE[1]:
+        return _solve_rescaled(C1, C2, top, dict(starts=starts, init=init, max_iter=max_iter, tol=tol,
+                                                  device=device, assignment=assignment,
+                                                  screen_tol=screen_tol, threads=threads))
     if _solve_transposed(C1, C2):
         # GW(C1, C2) = GW(C2, C1) exactly: solve one canonical orientation, transpose back.
         if init is not None:
@@ -694,16 +722,10 @@ def gromov_wasserstein(
         problem = TorchProblem(C1, C2, device=device, assignment=assignment)
     candidates: list[tuple[str, tuple | None]] = []  # (name, start or None: made by _start)
     if init is not None:
-        init = np.asarray(init)
-        if init.shape == (problem.n,) and problem.square:
-            candidates.append(("init", (init.astype(np.int64), None, None)))
-        elif init.shape == (problem.n, problem.m):
-            candidates.append(("init", (None, init.astype(np.float64), None)))
+        if init.ndim == 1:
+            candidates.append(("init", (init, None, None)))
         else:
-            raise ValueError(
-                f"`init` must be a permutation of shape ({problem.n},) or a plan of shape "
-                f"({problem.n}, {problem.m}), got shape {init.shape}"
-            )
+            candidates.append(("init", (None, init, None)))
     candidates += [(name, None) for name in starts if problem.square or name != "identity"]
     if not candidates:
         raise ValueError(f"none of `starts`={starts} applies to an {problem.n}x{problem.m} problem")
@@ -759,6 +781,66 @@ def gromov_wasserstein(
         permutation=sigma_end,
         total_iter=total_iter,
     )
+
+
+def permutation_value(C1: np.ndarray, C2: np.ndarray, sigma: np.ndarray) -> float:
+    """The GW objective of the coupling that sends sample i of C1 to sample sigma[i] of C2
+    (mass 1/n each): mean over (i, k) of (C1[i, k] - C2[sigma[i], sigma[k]])². O(n²)."""
+    return float(np.mean((C1 - C2[np.ix_(sigma, sigma)]) ** 2))
+
+
+def _check_init(init, n: int, m: int, square: bool) -> np.ndarray | None:
+    """``init`` as an int64 permutation of 0..n-1 or a float64 (n, m) coupling, or raise."""
+    if init is None:
+        return None
+    init = np.asarray(init)
+    if init.dtype == object or init.dtype.kind not in "biuf":
+        raise TypeError(f"`init` must be a numeric array, got dtype {init.dtype}")
+    if init.shape == (n,) and square:
+        if init.dtype.kind == "f" and not (np.isfinite(init).all() and (init == np.round(init)).all()):
+            raise ValueError("`init` as a permutation must hold integers")
+        perm = init.astype(np.int64)
+        if not np.array_equal(np.sort(perm), np.arange(n)):
+            bad = perm[(perm < 0) | (perm >= n)]
+            what = f"entries out of 0..{n - 1} (e.g. {int(bad[0])})" if bad.size else "repeated entries"
+            raise ValueError(f"`init` must be a permutation of 0..{n - 1}, but it has {what}")
+        return perm
+    if init.shape == (n, m):
+        plan = init.astype(np.float64)
+        if not np.isfinite(plan).all() or (plan < 0).any():
+            raise ValueError("`init` as a plan must be finite and non-negative; it has "
+                             f"{int((~np.isfinite(plan)).sum())} NaN or Inf and {int((plan < 0).sum())} "
+                             "negative entries")
+        rows, cols = plan.sum(axis=1), plan.sum(axis=0)
+        if not (np.allclose(rows, 1.0 / n, rtol=1e-6, atol=1e-9 / n)
+                and np.allclose(cols, 1.0 / m, rtol=1e-6, atol=1e-9 / m)):
+            raise ValueError(f"`init` as a plan must have uniform marginals (rows sum to 1/{n}, columns to 1/{m}); "
+                             f"its row sums span {rows.min():.3g}..{rows.max():.3g}, "
+                             f"column sums {cols.min():.3g}..{cols.max():.3g}")
+        return plan
+    raise ValueError(
+        f"`init` must be a permutation of shape ({n},) or a plan of shape ({n}, {m}), got shape {init.shape}"
+    )
+
+
+def _solve_rescaled(C1, C2, top: float, options: dict) -> GWResult:
+    """GW of matrices whose largest entry lies outside ``_SCALE_RANGE``: solved on both divided
+    by the power of two nearest their largest entry (exact in float64; GW(aC1, aC2) =
+    a² GW(C1, C2)), the value scaled back; refused when it is not representable."""
+    shift = int(np.frexp(top)[1])
+    result = gromov_wasserstein(np.ldexp(C1, -shift), np.ldexp(C2, -shift), check_input=False, **options)
+    with np.errstate(over="ignore", under="ignore"):
+        value = float(np.ldexp(result.value, 2 * shift))
+    if result.value > 0 and (value == 0.0 or not np.isfinite(value)):
+        why = "underflow: it would read 0, as if identical" if value == 0 else "overflow"
+        raise ValueError(
+            f"the GW value of these matrices (largest entry {top:.3g}) is {result.value:.6g} × 2^{2 * shift}, "
+            f"which float64 cannot hold ({why}); "
+            "compare normalised matrices (intra_distances(..., normalize='max'), the default) or rescale them"
+        )
+    result.value = value
+    result.values = {k: float(np.ldexp(v, 2 * shift)) for k, v in result.values.items()}
+    return result
 
 
 # --- registry entry points (see measures/builtin.py) ---

@@ -30,13 +30,25 @@ from typing import Literal
 
 import numpy as np
 
-from .._validation import check_choice
+from .. import _options as opt
 
 __all__ = ["MSID_TIMES", "knn_laplacian", "heat_trace", "msid_prepare", "msid_compare"]
 
 MSID_TIMES = np.logspace(-1, 1, 256)
 _NORMALIZATION = 1e6
 _PROBE_BATCH = 100
+
+
+#: What each option of ``msid`` accepts (the registry entry carries these; see subnetscope._options).
+OPTIONS = {
+    "k": opt.integer(1),
+    "method": opt.choice("auto", "exact", "slq"),
+    "exact_max_n": opt.integer(0),
+    "n_probes": opt.integer(1),
+    "lanczos_steps": opt.integer(1),
+    "seed": opt.seed(),
+    "mode": opt.choice("max", "l2"),
+}
 
 
 def knn_laplacian(Y: np.ndarray, k: int = 5):
@@ -110,7 +122,8 @@ def heat_trace(
     seed: int = 0,
 ) -> np.ndarray:
     """``tr exp(-t L)`` for every t in ``ts`` (exact eigenvalues or SLQ), shape (len(ts),)."""
-    check_choice(method, "method", ("auto", "exact", "slq"))
+    opt.check_values({"method": method, "exact_max_n": exact_max_n, "n_probes": n_probes,
+                      "lanczos_steps": lanczos_steps, "seed": seed}, OPTIONS, "msid")
     n = L.shape[0]
     if method == "exact" or (method == "auto" and n <= exact_max_n):
         lam = np.linalg.eigvalsh(L.toarray())
@@ -144,6 +157,7 @@ def msid_prepare(
     seed: int = 0,
 ) -> np.ndarray:
     """Per-layer state of ``msid``: the normalised heat-trace descriptor ``h(t)``, shape (256,)."""
+    opt.check_values({"k": k}, OPTIONS, "msid")
     L = knn_laplacian(Y, k)
     trace = heat_trace(L, MSID_TIMES, method=method, exact_max_n=exact_max_n, n_probes=n_probes, lanczos_steps=lanczos_steps, seed=seed)
     return trace / L.shape[0] * _NORMALIZATION
@@ -151,7 +165,7 @@ def msid_prepare(
 
 def msid_compare(h1: np.ndarray, h2: np.ndarray, *, mode: Literal["max", "l2"] = "max") -> float:
     """MSID between two descriptors (see the module docstring)."""
-    check_choice(mode, "mode", ("max", "l2"))
+    opt.check_values({"mode": mode}, OPTIONS, "msid")
     if mode == "l2":
         return float(np.linalg.norm(h1 - h2))
     c = np.exp(-2.0 * (MSID_TIMES + 1.0 / MSID_TIMES))

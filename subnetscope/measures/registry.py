@@ -13,6 +13,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Mapping
 
+from .._options import check_values
 from .._validation import check_options, close_matches
 
 __all__ = ["Measure", "register_measure", "get_measure", "list_measures", "measure_table"]
@@ -55,6 +56,13 @@ class Measure:
         among ``permutation`` (of features), ``rotation``, ``translation``, ``scaling``.
     stochastic : bool
         Uses random numbers (fixed by a ``seed`` option).
+    option_specs : mapping of str to subnetscope._options.Option
+        What each option accepts (kind, range or choices): ``pairwise``, ``distance`` and
+        ``to_target`` check given values against it before any layer is prepared, with the
+        option's name in the message. Options without a spec are checked by name only.
+    non_negative : bool
+        Every value is ≥ 0 (a distance): the engine refuses a negative value, computed or
+        read back from a cache, naming the pair.
     """
 
     name: str
@@ -68,6 +76,8 @@ class Measure:
     paired: bool = True
     invariances: tuple[str, ...] = ()
     stochastic: bool = False
+    option_specs: Mapping[str, Any] = field(default_factory=dict)
+    non_negative: bool = True
     prepare_options: Mapping[str, Any] = field(default_factory=dict, init=False)
     compare_options: Mapping[str, Any] = field(default_factory=dict, init=False)
 
@@ -77,6 +87,10 @@ class Measure:
                 raise ValueError(f"`invariances` entries must be among {INVARIANCES}, got {inv!r}")
         object.__setattr__(self, "prepare_options", _keyword_defaults(self.prepare))
         object.__setattr__(self, "compare_options", _keyword_defaults(self.compare))
+        unknown = sorted(set(self.option_specs) - set(self.options))
+        if unknown:
+            raise ValueError(f"`option_specs` names {unknown}, which are not options of measure {self.name!r} "
+                             f"(its options: {sorted(self.options)})")
 
     @property
     def options(self) -> dict[str, Any]:
@@ -86,6 +100,7 @@ class Measure:
     def split_options(self, options: Mapping[str, Any]) -> tuple[dict, dict]:
         """Check ``options`` and split them into (prepare, compare) keyword arguments."""
         check_options(options, self.options, f"measure {self.name!r}")
+        check_values(options, self.option_specs, f"measure {self.name!r}")
         prep = {k: v for k, v in options.items() if k in self.prepare_options}
         comp = {k: v for k, v in options.items() if k in self.compare_options}
         return prep, comp

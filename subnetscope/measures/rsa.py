@@ -18,10 +18,15 @@ from typing import Literal
 
 import numpy as np
 
-from .._validation import check_choice
+from .. import _options as opt
 from .gw import Metric, Normalize, intra_distances
 
 __all__ = ["rsa_prepare", "rsa_compare", "rsm_prepare", "rsm_compare"]
+
+#: What the options of ``rsa`` and ``rsm`` accept (see subnetscope._options).
+RSA_OPTIONS = {"rdm": opt.choice("euclidean", "sqeuclidean", "cosine"),
+               "correlation": opt.choice("spearman", "pearson")}
+RSM_OPTIONS = {"rdm": RSA_OPTIONS["rdm"], "normalize": opt.choice("max", "mean", "none")}
 
 
 def rsa_prepare(
@@ -38,7 +43,7 @@ def rsa_prepare(
         Zero mean, unit (population) standard deviation, so the correlation of two
         layers is ``mean(z1 * z2)``.
     """
-    check_choice(correlation, "correlation", ("spearman", "pearson"))
+    opt.check_values({"rdm": rdm, "correlation": correlation}, RSA_OPTIONS, "measure 'rsa'")
     D = intra_distances(Y, metric=rdm, normalize="none")
     values = D[np.triu_indices(D.shape[0], k=1)]
     if correlation == "spearman":
@@ -68,6 +73,7 @@ def rsa_compare(z1: np.ndarray, z2: np.ndarray) -> float:
 
 def rsm_prepare(Y: np.ndarray, *, rdm: Metric = "euclidean", normalize: Normalize = "max") -> np.ndarray:
     """Per-layer state of ``rsm``: the RDM, shape (n, n) (see :func:`intra_distances`)."""
+    opt.check_values({"rdm": rdm, "normalize": normalize}, RSM_OPTIONS, "measure 'rsm'")
     return intra_distances(Y, metric=rdm, normalize=normalize)
 
 

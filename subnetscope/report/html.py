@@ -83,8 +83,19 @@ def _png_data_uri(data: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
+def _finite(data: Any) -> Any:
+    # JSON has no NaN or Infinity: a non-finite number becomes null (never a bare NaN token)
+    if isinstance(data, float) and not np.isfinite(data):
+        return None
+    if isinstance(data, Mapping):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(v) for v in data]
+    return data
+
+
 def _json_script(element_id: str, data: Any) -> str:
-    text = json.dumps(data, separators=(",", ":"), default=float).replace("</", "<\\/")
+    text = json.dumps(_finite(data), separators=(",", ":"), default=float, allow_nan=False).replace("</", "<\\/")
     return f'<script type="application/json" id="{_esc(element_id)}">{text}</script>'
 
 
@@ -96,7 +107,34 @@ def _palette(cmap: str = "viridis", n: int = 17) -> list[list[int]]:
 
 
 # --- sections -------------------------------------------------------------------------------
-def _answer(subnetworks: Mapping[str, Mapping]) -> str:
+def _load_subnetworks(run) -> tuple[dict[str, Mapping], dict[str, str]]:
+    """(label -> record, label -> why it is damaged): each file is checked as Subnetworks.from_dict
+    reads it, so a damaged one is shown as damaged, never as "0 sub-networks"."""
+    from .._io import read_json
+    from ..analysis.subnetworks import Subnetworks
+
+    good, damaged = {}, {}
+    for path in sorted((run.path / "subnetworks").glob("*.json")):
+        try:
+            record = read_json(path, "sub-network record")
+            if not isinstance(record, Mapping):
+                raise ValueError(f"it holds a JSON {type(record).__name__}, not a sub-network record")
+            if not Subnetworks.from_dict(record).names:
+                raise ValueError("it records no layers")
+            good[path.stem] = record
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            damaged[path.stem] = str(exc)
+    return good, damaged
+
+
+def _damaged(items: Mapping[str, str], what: str) -> str:
+    return "".join(f'<p class="empty"><strong>{_esc(label)}: damaged {what}</strong> — {_esc(why)}</p>'
+                   for label, why in items.items())
+
+
+def _answer(subnetworks: Mapping[str, Mapping], damaged: Mapping[str, str] | None = None) -> str:
+    if damaged:
+        return _damaged(damaged, "sub-network record (not shown)") + (_answer(subnetworks) if subnetworks else "")
     if not subnetworks:
         return ('<div class="answer"><p class="empty">No sub-networks in this run folder '
                 "(subnetworks/ is empty): only the distances below were computed.</p></div>")
@@ -137,8 +175,13 @@ def _heatmaps(run, subnetworks: Mapping[str, Mapping]) -> tuple[str, dict]:
     palette = _palette()
     loaded, panels, parts = {}, [], ['<p class="hint">Dark = similar, bright = different; hover a cell for the two '
                          "layers and their distance. White lines: sub-network boundaries.</p>"]
+    damaged = {}
     for k, label in enumerate(labels):
-        d = run.load_distances(label)
+        try:
+            d = run.load_distances(label)
+        except (ValueError, FileNotFoundError) as exc:
+            damaged[label] = str(exc)
+            continue
         loaded[label] = d
         rec = subnetworks.get(label)
         bounds = [int(b) for b in rec.get("boundaries", [])] if rec and list(rec.get("names", d.names)) == list(d.names) else []
@@ -153,7 +196,8 @@ def _heatmaps(run, subnetworks: Mapping[str, Mapping]) -> tuple[str, dict]:
             + f'<p class="hint">{d.matrix.min():.4g} (dark) to {d.matrix.max():.4g} (bright); '
               f"sub-network boundaries drawn: {len(bounds)}</p></div>"
         )
-    return "".join(parts) + '<div class="heatmaps">' + "".join(panels) + "</div>", loaded
+    return ("".join(parts) + _damaged(damaged, "distance matrix (not shown)")
+            + '<div class="heatmaps">' + "".join(panels) + "</div>", loaded)
 
 
 def _profile_figure(loaded: Mapping[str, Any], subnetworks: Mapping[str, Mapping]) -> str:
@@ -251,13 +295,13 @@ def render_report(run_dir: str | Path) -> str:
         )
     run = RunFolder(path)
     meta = run.read_meta()
-    subnetworks = run.load_subnetworks()
+    subnetworks, damaged = _load_subnetworks(run)
     heatmaps, loaded = _heatmaps(run, subnetworks)
     study = meta.get("title") or meta.get("study") or path.name
     summary = meta.get("summary")
     extra = {k: v for k, v in meta.items() if k not in _KNOWN}
     sections = [
-        ("answer", "Sub-networks found", _answer(subnetworks)
+        ("answer", "Sub-networks found", _answer(subnetworks, damaged)
          + (("<h3>summary</h3>" + _kv_table(summary, "quantity")) if isinstance(summary, Mapping) and summary
             else (f"<p>{_esc(_fmt(summary))}</p>" if summary else ""))),
         ("distances", "Layer × layer distances", heatmaps + _profile_figure(loaded, subnetworks)),

@@ -4,8 +4,11 @@ CIFAR-10 comes as the standard "python version" archive (``cifar-10-python.tar.g
 extracted folder ``cifar-10-batches-py/`` with ``data_batch_1`` … ``data_batch_5`` and
 ``test_batch``: pickled dicts whose ``b"data"`` is uint8 of shape (N, 3072) (1024 red, then
 1024 green, then 1024 blue values, each a row-major 32×32 plane) and ``b"labels"`` a list of N
-ints. Nothing is ever downloaded. Without CIFAR-10 the study uses scikit-learn's bundled
-digits (8×8 grey, 1797 images) upscaled to 3×32×32, and says so in every output.
+ints. The batches are read with a restricted unpickler that admits only what this format
+holds (dicts, lists, bytes, strings, numbers and NumPy arrays) and refuses any other class by
+name, so a crafted archive cannot run code. Nothing is ever downloaded. Without CIFAR-10 the
+study uses scikit-learn's bundled digits (8×8 grey, 1797 images) upscaled to 3×32×32, and says
+so in every output.
 """
 
 from __future__ import annotations
@@ -48,9 +51,34 @@ class ImageData:
     classes: tuple[str, ...]
 
 
+#: The only globals a CIFAR-10 batch may name: how NumPy pickles an array (every NumPy layout),
+#: and how pickle protocol 2 writes bytes from Python 3 (_codecs.encode: text to bytes, nothing else).
+_ALLOWED_GLOBALS = frozenset({
+    ("_codecs", "encode"),
+    ("numpy", "ndarray"), ("numpy", "dtype"),
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
+})
+
+
+class _BatchUnpickler(pickle.Unpickler):
+    """Unpickles dicts, lists, bytes, strings, numbers and NumPy arrays only: any other class or
+    function a file names (os.system, builtins.eval ...) is refused by name, never imported."""
+
+    def find_class(self, module: str, name: str):
+        if (module, name) in _ALLOWED_GLOBALS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(
+            f"it names {module}.{name}, which a CIFAR-10 batch never holds (only dicts, lists, bytes, strings, "
+            "numbers and NumPy arrays are read); refused without importing it"
+        )
+
+
 def _read_batch(raw: bytes, where: str) -> tuple[np.ndarray, np.ndarray]:
+    import io
+
     try:
-        batch = pickle.loads(raw, encoding="bytes")
+        batch = _BatchUnpickler(io.BytesIO(raw), encoding="bytes").load()
     except Exception as exc:  # pickle raises many kinds on corrupt input
         raise ValueError(f"CIFAR-10 batch {where} is not a readable pickle: {exc}") from exc
     if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
