@@ -217,7 +217,7 @@ def _timings(meta: Mapping, loaded: Mapping[str, Any]) -> str:
     timings = dict(meta.get("timings") or {})
     rows = [[k, f"{v:.3g} s" if isinstance(v, (int, float)) else _fmt(v)] for k, v in timings.items()]
     for label, d in loaded.items():
-        for key in ("seconds", "time", "elapsed", "wall_seconds"):
+        for key in ("seconds", "seconds_total", "time", "elapsed", "wall_seconds"):
             if isinstance(d.info.get(key), (int, float)):
                 rows.append([f"distances/{label}", f"{d.info[key]:.3g} s"])
                 break
@@ -225,7 +225,27 @@ def _timings(meta: Mapping, loaded: Mapping[str, Any]) -> str:
 
 
 # --- the page -------------------------------------------------------------------------------
-_KNOWN = {"study", "command", "options", "versions", "timings", "summary", "created", "title"}
+_KNOWN = {"study", "command", "commands", "code", "options", "versions", "timings", "summary", "created", "title"}
+
+
+def _reproduce(meta: Mapping, run_dir: Path) -> str:
+    """Every command of the chain (capture, pairwise, subnetworks ..., then the report), or the
+    Python calls that remake results given to ``write_report`` directly."""
+    entries = [e for e in meta.get("commands") or [] if isinstance(e, Mapping) and e.get("command")]
+    commands = [str(e["command"]) for e in entries]
+    if meta.get("command") and meta["command"] not in commands and not entries:
+        commands.append(str(meta["command"]))
+    parts = []
+    if commands:
+        if any(e.get("step") != "capture" for e in entries):
+            commands.append(f"subnetscope report {run_dir}")
+        parts.append("<p>Run these from the folder the run was made in, in this order:</p>"
+                     f"<pre>{_esc(chr(10).join(commands))}</pre>")
+    if meta.get("code"):
+        parts.append("<p>Python that remakes these results from the same representations:</p>"
+                     f"<pre>{_esc(str(meta['code']))}</pre>")
+    return "".join(parts) or '<p class="empty">not recorded (run.json has no command)</p>'
+
 
 
 def render_report(run_dir: str | Path) -> str:
@@ -266,8 +286,7 @@ def render_report(run_dir: str | Path) -> str:
         ("options", "Options used", _options(meta, loaded)),
         ("timings", "Timings", _timings(meta, loaded)),
         ("versions", "Versions", _kv_table(meta.get("versions") or {}, "package", "version")),
-        ("reproduce", "Reproduce", "<p>Run this from the folder the run was made in:</p>"
-         f"<pre>{_esc(meta.get('command') or 'not recorded (run.json has no command)')}</pre>"
+        ("reproduce", "Reproduce", _reproduce(meta, path)
          + (f"<h3>other run details</h3><pre>{_esc(json.dumps(extra, indent=2, default=str))}</pre>" if extra else "")),
     ]
     nav = "".join(f'<a href="#{key}">{_esc(title)}</a>' for key, title, _ in sections)
@@ -283,18 +302,50 @@ def render_report(run_dir: str | Path) -> str:
     )
 
 
-def write_report(run_dir: str | Path, path: str | Path | None = None) -> Path:
-    """Write the report of ``run_dir`` to ``path`` (default ``run_dir/report.html``), atomically.
+def write_report(run_dir: Any, path: str | Path | None = None, *, subnetworks: Any = None,
+                 title: str | None = None) -> Path:
+    """Write a report to ``path``, atomically: of a run folder, or of results made in Python.
+
+    Parameters
+    ----------
+    run_dir : path-like, LayerDistances, or a mapping label -> LayerDistances (or a list of them)
+        A run folder (the report goes to ``run_dir/report.html`` by default), or results from
+        :func:`subnetscope.pairwise` directly; then ``path`` is required, and the page records
+        each matrix's measure, options, samples and seed, how the layers were captured (when
+        ``pairwise`` got a ``Representations``), versions, the script that ran and the Python
+        calls that remake the results.
+    path : path-like, optional
+    subnetworks : Subnetworks or mapping label -> Subnetworks, optional
+        With results: the groups found on them (``find_subnetworks(d)``); a single one goes
+        with the matrix of its measure.
+    title : str, optional
+        With results: the page's title (default "results from Python").
 
     Examples
     --------
     >>> # subnetscope.write_report("runs/demo")  ->  PosixPath('runs/demo/report.html')
+    >>> # subnetscope.write_report(d, "report.html", subnetworks=ss.find_subnetworks(d))
     """
     import os
 
     from .._io import atomic_path
+    from .from_results import is_results, results_run_folder
 
-    text = render_report(run_dir)
+    if is_results(run_dir):
+        if path is None:
+            raise ValueError("write_report(results, path): give the file to write, e.g. "
+                             "write_report(d, 'report.html', subnetworks=groups)")
+        with results_run_folder(run_dir, subnetworks, title) as tmp:
+            text = render_report(Path(tmp) / "results").replace(
+                "run folder " + _esc(str((Path(tmp) / "results").resolve())), "made in Python")
+    elif subnetworks is not None or title is not None:
+        raise TypeError("`subnetworks=` and `title=` go with results (a LayerDistances); a run folder "
+                        "already holds its sub-networks")
+    elif isinstance(run_dir, (str, os.PathLike)):
+        text = render_report(run_dir)
+    else:
+        raise TypeError(f"write_report needs a run folder path or results (a LayerDistances, or a mapping "
+                        f"label -> LayerDistances), got {type(run_dir).__name__}")
     path = Path(run_dir) / "report.html" if path is None else Path(path)
     umask = os.umask(0)
     os.umask(umask)
