@@ -118,8 +118,9 @@ def run(args: argparse.Namespace) -> int:
         [[name, steps[i], i in changes.change_points] for i, name in enumerate(changes.names)],
         note=f"change points: {changes.rule}"))
     written.append(folder.save_figure(
-        f"{label}_boundaries", plot_layer_changes(changes).figure,
-        caption=f"{distances.measure} distance of each layer to its predecessor ({label}), change points marked."))
+        f"{label}_boundaries", plot_layer_changes(changes, boundaries=result.boundaries).figure,
+        caption=f"{distances.measure} distance of each layer to its predecessor ({label}): change points "
+                "in red, sub-network boundaries dotted."))
     folder.record_command("subnetworks", command_line(args), label)
     folder.update_meta(subnetworks={label: {
         "distances": str(path), "method": args.method, "n_groups": args.groups, "max_groups": args.max_groups,

@@ -19,6 +19,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ._assets import CSS, JS
+from .sections import caveats_html, groups_html, summary_html
 
 __all__ = ["render_report", "write_report"]
 
@@ -118,9 +119,12 @@ def _answer(subnetworks: Mapping[str, Mapping]) -> str:
         rows = [[r.get("group"), r.get("first"), r.get("last"),
                  f"{r.get('start')}–{(r.get('stop') or 0) - 1}" if r.get("stop") is not None else "—",
                  r.get("size"), r.get("support")] for r in ranges]
+        n_groups = rec.get("n_groups", len(ranges))
+        in_ranges = (f" in {len(ranges)} runs of consecutive layers" if len(ranges) > n_groups else "")
         parts.append(
-            f'<h3 id="subnetworks-{_esc(label)}">{_esc(label)}: {rec.get("n_groups", len(ranges))} '
-            f"sub-networks</h3><p><strong>{_esc(described) or 'no ranges recorded'}</strong></p>"
+            f'<h3 id="subnetworks-{_esc(label)}">{_esc(label)}: {n_groups} '
+            f"sub-network{'s' if n_groups != 1 else ''}{in_ranges}</h3>" + groups_html(rec)
+            + f"<p>Layer ranges: <strong>{_esc(described) or 'no ranges recorded'}</strong></p>"
             f'<p class="hint">{_esc(how)}'
             + (f"; scores {_esc(_scores(selection.get('scores')))} (chosen: {_esc(_fmt(chosen))})"
                if selection.get("scores") else "") + "</p>"
@@ -170,23 +174,41 @@ def _profile_figure(loaded: Mapping[str, Any], subnetworks: Mapping[str, Mapping
     names, members = max(groups.items(), key=lambda item: len(item[1]))
     bounds = next((rec.get("boundaries", []) for label, rec in subnetworks.items()
                    if label in members and list(rec.get("names", names)) == list(names)), [])
-    ax = plot_distance_to_previous(members, boundaries=bounds)
+    if len(members) == 1:  # the same figure `subnetworks` and the studies save, drawn once here
+        from ..plots import plot_layer_changes
+
+        ax = plot_layer_changes(next(iter(members.values())), boundaries=bounds)
+        caption = ("Distance from each layer to the previous one; peaks mark where the representation "
+                   "changes most: change points (red) by the rule of the changes table"
+                   + ("; dotted lines: sub-network boundaries." if bounds else "."))
+    else:
+        ax = plot_distance_to_previous(members, boundaries=bounds)
+        caption = ("Distance from each layer to the previous one, each measure divided by its largest "
+                   "value; peaks mark where the representation changes most" +
+                   ("; dashed lines: sub-network boundaries." if bounds else "."))
     buffer = io.BytesIO()
     ax.figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     pyplot().close(ax.figure)
-    caption = ("Distance from each layer to the previous one, each measure divided by its largest "
-               "value; peaks mark where the representation changes most" +
-               ("; dashed lines: sub-network boundaries." if bounds else "."))
     return (f'<figure><img alt="distance to previous layer" src="{_png_data_uri(buffer.getvalue())}">'
             f"<figcaption>{_esc(caption)}</figcaption></figure>")
 
 
-def _figures(run) -> str:
+# figures that show the distance to the previous layer, drawn once in the distances section
+_PROFILE_SUFFIXES = ("_layer_changes", "_boundaries")
+
+
+def _figures(run, profile_shown: bool = False) -> str:
     items = run.figures()
     if not items:
         return '<p class="empty">No figures in figures/.</p>'
     parts = []
+    skipped = [png.name for png, _ in items if profile_shown and png.stem.endswith(_PROFILE_SUFFIXES)]
+    if skipped:
+        parts.append(f'<p class="hint">{_esc(", ".join(skipped))}: the distance to the previous layer, shown '
+                     "once above under Layer × layer distances.</p>")
     for png, caption in items:
+        if png.name in skipped:
+            continue
         parts.append(
             f'<figure id="figure-{_esc(png.stem)}"><img alt="{_esc(png.stem)}" '
             f'src="{_png_data_uri(png.read_bytes())}"><figcaption><strong>{_esc(png.stem)}</strong>'
@@ -225,7 +247,8 @@ def _timings(meta: Mapping, loaded: Mapping[str, Any]) -> str:
 
 
 # --- the page -------------------------------------------------------------------------------
-_KNOWN = {"study", "command", "commands", "code", "options", "versions", "timings", "summary", "created", "title"}
+_KNOWN = {"study", "command", "commands", "code", "options", "versions", "timings", "summary", "created", "title",
+          "caveats"}
 
 
 def _reproduce(meta: Mapping, run_dir: Path) -> str:
@@ -275,13 +298,12 @@ def render_report(run_dir: str | Path) -> str:
     heatmaps, loaded = _heatmaps(run, subnetworks)
     study = meta.get("title") or meta.get("study") or path.name
     summary = meta.get("summary")
+    profile = _profile_figure(loaded, subnetworks)
     extra = {k: v for k, v in meta.items() if k not in _KNOWN}
     sections = [
-        ("answer", "Sub-networks found", _answer(subnetworks)
-         + (("<h3>summary</h3>" + _kv_table(summary, "quantity")) if isinstance(summary, Mapping) and summary
-            else (f"<p>{_esc(_fmt(summary))}</p>" if summary else ""))),
-        ("distances", "Layer × layer distances", heatmaps + _profile_figure(loaded, subnetworks)),
-        ("figures", "Figures", _figures(run)),
+        ("answer", "Sub-networks found", caveats_html(meta) + _answer(subnetworks) + summary_html(summary)),
+        ("distances", "Layer × layer distances", heatmaps + profile),
+        ("figures", "Figures", _figures(run, profile_shown=bool(profile))),
         ("tables", "Tables", _tables(run)),
         ("options", "Options used", _options(meta, loaded)),
         ("timings", "Timings", _timings(meta, loaded)),
