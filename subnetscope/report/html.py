@@ -33,8 +33,8 @@ def _fmt(value: Any) -> str:
         return f"{value:.4g}"
     if isinstance(value, (list, tuple)):
         return ", ".join(_fmt(v) for v in value)
-    if isinstance(value, Mapping):
-        return json.dumps(value, default=str)
+    if isinstance(value, Mapping):  # "key: value; key: value", not JSON
+        return "; ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
     return str(value)
 
 
@@ -58,9 +58,10 @@ def _kv_cell(value: Any) -> str:
     text = _fmt(value)
     if isinstance(value, (Mapping, list, tuple)) and len(text) > _LONG:
         entries = f"{len(value)} entr{'y' if len(value) == 1 else 'ies'}"
-        full = json.dumps(value, indent=1, default=str)
+        pairs = value.items() if isinstance(value, Mapping) else enumerate(value)
+        full = "".join(f"<tr><td>{_esc(str(k))}</td><td>{_esc(_fmt(v))}</td></tr>" for k, v in pairs)
         return (f"<td><details><summary>{_esc(text[:120])}… ({entries})</summary>"
-                f"<pre>{_esc(full)}</pre></details></td>")
+                f"<table><tbody>{full}</tbody></table></details></td>")
     cls = ' class="num"' if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
     return f"<td{cls}>{_esc(text)}</td>"
 
@@ -309,7 +310,9 @@ def render_report(run_dir: str | Path) -> str:
         ("timings", "Timings", _timings(meta, loaded)),
         ("versions", "Versions", _kv_table(meta.get("versions") or {}, "package", "version")),
         ("reproduce", "Reproduce", _reproduce(meta, path)
-         + (f"<h3>other run details</h3><pre>{_esc(json.dumps(extra, indent=2, default=str))}</pre>" if extra else "")),
+         + "".join(f"<h3>{_esc(str(key))}</h3>" + (_kv_table(value) if isinstance(value, Mapping)
+                                                     else f"<p>{_esc(_fmt(value))}</p>")
+                   for key, value in extra.items())),
     ]
     nav = "".join(f'<a href="#{key}">{_esc(title)}</a>' for key, title, _ in sections)
     body = "".join(f'<section id="{key}"><h2>{_esc(title)}</h2>{content}</section>' for key, title, content in sections)
