@@ -153,7 +153,7 @@ def test_own_silhouette_and_kmeans_match_scikit_learn():
     from subnetscope.analysis.subnetworks import _silhouette, kmeans
 
     rng = np.random.default_rng(7)
-    for trial in range(20):
+    for trial in range(8):
         L, k = int(rng.integers(5, 30)), int(rng.integers(2, 5))
         X = rng.normal(size=(L, 3)) + rng.integers(0, k, size=L)[:, None] * 2.0
         D = np.sqrt(((X[:, None] - X[None]) ** 2).sum(-1))
