@@ -115,6 +115,8 @@ _FOLD = 12  # longer lists and mappings of values fold into a <details> table
 
 
 def _cell(value: Any) -> str:
+    if isinstance(value, str):
+        return value
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):

@@ -139,6 +139,7 @@ def test_long_summary_values_fold_and_selection_scores_are_rounded(run_folder):
     assert "layer39 4.815" in page and '"layer39"' not in page  # a table of values, not raw JSON
     # the stages are a table, and the one short of 100% is a caveat at the top of the page
     assert "training stages" in page and "84.0% validation accuracy" in page
+    assert "s2" in parsed.text and "entries" not in " ".join(t for t in parsed.text if "per layer" not in t)
     assert page.index("Read these first") < page.index("Layer ranges:")  # caveats before the findings
     assert "scores 2: 0.61, 3: 0.22" in page
     assert "groups" in page and "2" in page  # short values stay plain
