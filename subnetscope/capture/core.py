@@ -26,24 +26,17 @@ import os
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from .._validation import check_choice
 from .inputs import Batch, fingerprint_inputs, prepare_inputs, to_device
+from .pooling import POOLINGS, Pooling, _HookError, _pool, auto_pooling, warn_if_padding_flattened
 from .presets import LayerPlan, resolve_layers
 from .representations import Representations
 
 __all__ = ["Pooling", "capture", "hooks", "unwrap_output"]
-
-Pooling = Literal["auto", "flatten", "cls", "last", "mean"]
-POOLINGS = ("auto", "flatten", "cls", "last", "mean")
-
-
-class _HookError(Exception):
-    """An error raised inside a hook; re-raised as its cause, not as 'model rejected inputs'."""
-
 
 def unwrap_output(output: Any, where: str = "module") -> Any:
     """The tensor inside a module's output: tensors as they are, the first element of a
@@ -85,30 +78,6 @@ def hooks(model: Any, module_names: Sequence[str], callback: Callable[[str, Any]
     finally:
         for handle in handles:
             handle.remove()
-
-
-# ------------------------------------------------------------------------------ pooling
-def _pool(tensor: Any, pooling: str, mask: Any, seq_len: int, name: str) -> Any:
-    """Pool a (B, T, ...) tensor over its token axis; (B, d) tensors pass unchanged."""
-    import torch
-
-    if pooling == "flatten" or tensor.ndim == 2:
-        return tensor
-    if mask is None:
-        mask = torch.ones((tensor.shape[0], seq_len), dtype=torch.bool, device=tensor.device)
-    if tensor.shape[1] != mask.shape[1]:
-        raise _HookError(ValueError(
-            f"pooling={pooling!r} pools axis 1 as tokens, but layer {name!r} has shape {tuple(tensor.shape)} "
-            f"for sequences of {mask.shape[1]} tokens; use pooling='flatten' for this layer"))
-    mask = mask.to(tensor.device).bool()
-    if pooling == "cls":
-        return tensor[:, 0]
-    if pooling == "last":  # last non-padding position (right or left padding)
-        T = mask.shape[1]
-        last = T - 1 - torch.argmax(mask.flip(1).int(), dim=1)
-        return tensor[torch.arange(tensor.shape[0], device=tensor.device), last]
-    weights = mask.to(tensor.dtype).reshape(mask.shape + (1,) * (tensor.ndim - 2))
-    return (tensor * weights).sum(1) / weights.sum(1).clamp_min(1)
 
 
 def _rows(tensor: Any, name: str, batch: Batch, pooling: str, masked_score: float,
@@ -242,7 +211,7 @@ def capture(
     plan = resolve_layers(model, layers)
     requested = pooling
     if pooling == "auto":
-        pooling = _auto_pooling(inputs, tokenizer) or "auto"  # "auto" left: decided on the first batch
+        pooling = auto_pooling(inputs, tokenizer) or "auto"  # "auto" left: decided on the first batch
     batches, n_total, info = prepare_inputs(inputs, batch_size=int(batch_size), n_samples=n_samples, seed=seed,
                                              tokenizer=tokenizer, max_length=int(max_length), pooling=pooling)
     index = info.pop("sample_indices", None)
@@ -300,19 +269,6 @@ def capture(
     return Representations({k: np.concatenate(v) for k, v in chunks.items()}, settings)
 
 
-def _auto_pooling(inputs: Any, tokenizer: Any) -> str | None:
-    """``pooling="auto"`` decided from the inputs: "mean" when they carry an attention mask,
-    "flatten" when they cannot, None for an iterable of batches (decided on its first batch)."""
-    if tokenizer is not None and (isinstance(inputs, str) or (
-            isinstance(inputs, (list, tuple)) and inputs and all(isinstance(x, str) for x in inputs))):
-        return "mean"
-    if isinstance(inputs, Mapping):
-        return "mean" if "attention_mask" in inputs else "flatten"
-    if isinstance(inputs, (np.ndarray, Sequence)) or type(inputs).__name__ == "Tensor":
-        return "flatten"
-    return None
-
-
 def _run(model: Any, plan: LayerPlan, batches: Callable[[], Iterator[Batch]], pooling: str,
          masked_score: float, device: Any, writer: Any, dtype: Any = None, bar: Any = None) -> tuple:
     """Forward every batch with hooks on; return names, shapes, chunks (or dtypes), masked counts
@@ -352,11 +308,8 @@ def _run(model: Any, plan: LayerPlan, batches: Callable[[], Iterator[Batch]], po
             if pooling == "auto":
                 pooling = "mean" if batch.mask is not None else "flatten"
             state["pooling"] = pooling
-            if pooling == "flatten" and batch.mask is not None and batch_number == 0 and not bool(batch.mask.all()):
-                warnings.warn(
-                    "pooling='flatten' keeps every token position, and these inputs are padded (the "
-                    "attention mask has zeros): padding becomes features and changes the distances; "
-                    "use pooling='mean' (mean over real tokens) or 'cls'", UserWarning, stacklevel=3)
+            if batch_number == 0:
+                warn_if_padding_flattened(pooling, batch.mask)
             _forward(model, batch, batch_number, device, dtype)
             if bar is not None:
                 bar.update(batch.size)
