@@ -27,11 +27,23 @@ __all__ = [
 ]
 
 
+#: Words people write for a name that spelling alone does not reach ("gromov" is far from "gw").
+ALIASES = {
+    "gromov": "gw", "gromov-wasserstein": "gw", "gromov_wasserstein": "gw", "gromovwasserstein": "gw",
+    "gw-distance": "gw", "augmented-gw": "agw", "augmented_gw": "agw", "linear-cka": "cka", "svcca": "cca",
+    "pwcca": "cca", "emd": "wasserstein", "ot": "wasserstein", "l2": "euclidean",
+}
+
+
 def close_matches(word: str, choices: Iterable[str], n: int = 3) -> list[str]:
-    """Up to ``n`` entries of ``choices`` that look like ``word`` (for 'did you mean')."""
+    """Up to ``n`` entries of ``choices`` that look like ``word`` (for 'did you mean'); a known
+    other name of a choice (:data:`ALIASES`, e.g. "gromov" for "gw") comes first."""
     choices = [str(c) for c in choices]
     lowered = {c.lower(): c for c in choices}
+    alias = ALIASES.get(str(word).lower().strip())
     hits = difflib.get_close_matches(str(word).lower(), list(lowered), n=n, cutoff=0.5)
+    if alias in lowered:
+        hits = [alias] + [h for h in hits if h != alias][:n - 1]
     return [lowered[h] for h in hits]
 
 

@@ -3,7 +3,7 @@
 Layout (documented in docs/formats.md; the report reads only this)::
 
     RUN_DIR/
-      run.json                      what ran: study, command, options, versions, timings, summary
+      run.json                      what ran: study, command(s), options, versions, timings, summary
       distances/<label>.npz         LayerDistances (one per matrix: "gw", "cka", "model0.gw", ...)
       subnetworks/<label>.json      Subnetworks.to_dict() for the matrix of the same label
       tables/<name>.json            {"title", "columns", "rows", "note"}: Table 1/4 analogues, probes ...
@@ -75,6 +75,25 @@ class RunFolder:
                 meta[key] = value
         write_json(self.meta_path, meta)
         return meta
+
+    def record_command(self, step: str, command: str, label: str = "", first: bool = False) -> None:
+        """Add ``command`` to run.json's ``commands`` (the chain the report lists under Reproduce).
+
+        One entry per (step, label): running the same step again replaces its entry in place, so
+        ``pairwise --measure gw`` then ``--measure cka`` keeps both, and a rerun does not repeat.
+        ``first`` puts a new entry at the front (the capture that made the representations).
+        """
+        meta = self.read_meta()
+        entries = [e for e in meta.get("commands", []) if isinstance(e, Mapping)]
+        entry = {"step": step, "label": label, "command": command}
+        same = [k for k, e in enumerate(entries) if e.get("step") == step and e.get("label", "") == label]
+        if same:
+            entries[same[0]] = entry
+        elif first:
+            entries.insert(0, entry)
+        else:
+            entries.append(entry)
+        self.update_meta(commands=entries)
 
     # --- results -------------------------------------------------------------------
     def distances_path(self, label: str) -> Path:

@@ -416,7 +416,7 @@ def test_two_runs_on_one_cache_at_the_same_time_lose_nothing_and_agree(tmp_path)
         assert run.returncode == 0, err.decode()
     fresh = pairwise(reps, "gw")
     for out in ("a", "b"):
-        np.testing.assert_array_equal(LayerDistances.load(tmp_path / out / "distances.npz").matrix, fresh.matrix)
+        np.testing.assert_array_equal(LayerDistances.load(tmp_path / out / "distances" / "gw.npz").matrix, fresh.matrix)
     assert len(list((tmp_path / "cache" / "pairs").glob("*.npz"))) == 28
     assert not list((tmp_path / "cache").rglob("*.tmp"))  # no temporary file left behind
     third = pairwise(reps, "gw", cache_dir=tmp_path / "cache")

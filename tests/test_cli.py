@@ -27,9 +27,36 @@ def test_pairwise_writes_matrix_and_heatmap(tmp_path, capsys):
     assert code == 0
     from subnetscope import LayerDistances
 
-    d = LayerDistances.load(tmp_path / "out" / "distances.npz")
+    d = LayerDistances.load(tmp_path / "out" / "distances" / "gw.npz")
     assert d.n_samples == 30 and d.options["normalize"] == "mean"
-    assert (tmp_path / "out" / "heatmap.png").stat().st_size > 1000
+    assert (tmp_path / "out" / "figures" / "gw_heatmap.png").stat().st_size > 1000
+
+
+def test_runs_of_two_measures_into_one_folder_keep_both(tmp_path, capsys):
+    import json
+
+    from subnetscope import LayerDistances
+
+    np.savez(tmp_path / "reps.npz", **layer_chain(n=30))
+    out = tmp_path / "out"
+    for measure in ("gw", "cka"):
+        assert main(["pairwise", str(tmp_path / "reps.npz"), "--measure", measure, "--out", str(out),
+                     "--no-progress"]) == 0
+    gw, cka = (LayerDistances.load(out / "distances" / f"{m}.npz") for m in ("gw", "cka"))
+    assert (gw.measure, cka.measure) == ("gw", "cka") and not np.allclose(gw.matrix, cka.matrix)
+    assert main(["subnetworks", str(out), "--groups", "2"]) == 0  # two matrices: 'gw' is taken
+    meta = json.loads((out / "run.json").read_text())
+    assert meta["pairwise"]["gw"]["file"] == "distances/gw.npz" and meta["pairwise"]["cka"]["measure"] == "cka"
+    assert meta["subnetworks"]["gw"]["distances"].endswith("gw.npz")
+    steps = [(c["step"], c["label"]) for c in meta["commands"]]
+    assert steps == [("pairwise", "gw"), ("pairwise", "cka"), ("subnetworks", "gw")]
+    assert "--measure cka" in meta["commands"][1]["command"]
+    # the same step again replaces its entry instead of repeating it
+    assert main(["pairwise", str(tmp_path / "reps.npz"), "--measure", "cka", "--out", str(out), "--no-progress",
+                 "--samples", "20"]) == 0
+    meta = json.loads((out / "run.json").read_text())
+    assert len(meta["commands"]) == 3 and "--samples 20" in meta["commands"][1]["command"]
+    assert LayerDistances.load(out / "distances" / "gw.npz").measure == "gw"
 
 
 def test_pairwise_bad_file_is_a_clean_error(tmp_path, capsys):

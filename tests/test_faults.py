@@ -99,12 +99,12 @@ def test_cli_pairwise_killed_then_rerun_resumes_and_matches(tmp_path):
     cmd = ["pairwise", str(tmp_path / "reps.npz"), "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "c")]
     done = _kill_when(_run_cli(cmd + CLI_ARGS), tmp_path / "c" / "pairs", 5)
     assert 5 <= done < 45
-    assert not (tmp_path / "out" / "distances.npz").exists()  # nothing half-written is left as a result
+    assert not (tmp_path / "out" / "distances" / "gw.npz").exists()  # nothing half-written is left as a result
     again = _run_cli(cmd + CLI_ARGS)
     out, err = again.communicate(timeout=300)
     assert again.returncode == 0, err
     assert f"({45 - done} computed, {done} from cache)" in out.decode()
-    resumed = LayerDistances.load(tmp_path / "out" / "distances.npz")
+    resumed = LayerDistances.load(tmp_path / "out" / "distances" / "gw.npz")
     fresh = pairwise(reps, warm_start=False)
     np.testing.assert_array_equal(resumed.matrix, fresh.matrix)
 

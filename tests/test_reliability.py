@@ -267,12 +267,12 @@ def test_damaged_capture_store_is_a_clean_error(tmp_path, capsys):
     capture(model, torch.randn(12, 3), ["0", "1"], batch_size=5, store=tmp_path / "s")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SUBNETSCOPE_MAX_MEMORY", "100B")  # 12 × 4 float32 = 192 B: refused before reading
-        with pytest.raises(MemoryBudgetError, match=r"reading layer '0' of the capture store .* \(shape \(12, 4\), "
+        with pytest.raises(MemoryBudgetError, match=r"reading layer '0.Linear' of the capture store .* \(shape \(12, 4\), "
                            r"float32\) needs about 192 B, more than the 100 B allowed"):
             Representations.load(tmp_path / "s")["0"]
     shard = sorted((tmp_path / "s").glob("shard-*"))[1]
     shard.write_bytes(shard.read_bytes()[:40])  # truncated
-    with pytest.raises(ValueError, match=r"shard 'shard-000000005.safetensors' cannot be read as layer '0' rows "
+    with pytest.raises(ValueError, match=r"shard 'shard-000000005.safetensors' cannot be read as layer '0.Linear' rows "
                        r"5..10 \(truncated, damaged or another format\?\)"):
         Representations.load(tmp_path / "s")["0"]
     assert main(["pairwise", str(tmp_path / "s"), "--out", str(tmp_path / "o")]) == 2

@@ -9,7 +9,9 @@ Every hooked output goes through the same steps, in this order:
    counted in ``settings["masked_entries"]``; NaN or ``+inf`` raise an error naming the layer.
 4. pooling over the token axis (axis 1) for token inputs: ``flatten`` keeps every position,
    ``cls`` the first token, ``last`` the last non-padding token, ``mean`` the mean over
-   non-padding tokens (the ``attention_mask``).
+   non-padding tokens (the ``attention_mask``). ``auto`` (the default) is ``mean`` for inputs
+   with an attention mask (texts with a tokenizer, a tokenizer's output) and ``flatten``
+   otherwise; ``flatten`` over padded positions warns.
 5. a detached copy on the CPU, reshaped to (B, n_features) — so later in-place operations
    (``ReLU(inplace=True)``) cannot change what was captured.
 
@@ -21,26 +23,20 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from .._validation import check_choice
 from .inputs import Batch, fingerprint_inputs, prepare_inputs, to_device
+from .pooling import POOLINGS, Pooling, _HookError, _pool, auto_pooling, warn_if_padding_flattened
 from .presets import LayerPlan, resolve_layers
 from .representations import Representations
 
 __all__ = ["Pooling", "capture", "hooks", "unwrap_output"]
-
-Pooling = Literal["flatten", "cls", "last", "mean"]
-POOLINGS = ("flatten", "cls", "last", "mean")
-
-
-class _HookError(Exception):
-    """An error raised inside a hook; re-raised as its cause, not as 'model rejected inputs'."""
-
 
 def unwrap_output(output: Any, where: str = "module") -> Any:
     """The tensor inside a module's output: tensors as they are, the first element of a
@@ -84,30 +80,6 @@ def hooks(model: Any, module_names: Sequence[str], callback: Callable[[str, Any]
             handle.remove()
 
 
-# ------------------------------------------------------------------------------ pooling
-def _pool(tensor: Any, pooling: str, mask: Any, seq_len: int, name: str) -> Any:
-    """Pool a (B, T, ...) tensor over its token axis; (B, d) tensors pass unchanged."""
-    import torch
-
-    if pooling == "flatten" or tensor.ndim == 2:
-        return tensor
-    if mask is None:
-        mask = torch.ones((tensor.shape[0], seq_len), dtype=torch.bool, device=tensor.device)
-    if tensor.shape[1] != mask.shape[1]:
-        raise _HookError(ValueError(
-            f"pooling={pooling!r} pools axis 1 as tokens, but layer {name!r} has shape {tuple(tensor.shape)} "
-            f"for sequences of {mask.shape[1]} tokens; use pooling='flatten' for this layer"))
-    mask = mask.to(tensor.device).bool()
-    if pooling == "cls":
-        return tensor[:, 0]
-    if pooling == "last":  # last non-padding position (right or left padding)
-        T = mask.shape[1]
-        last = T - 1 - torch.argmax(mask.flip(1).int(), dim=1)
-        return tensor[torch.arange(tensor.shape[0], device=tensor.device), last]
-    weights = mask.to(tensor.dtype).reshape(mask.shape + (1,) * (tensor.ndim - 2))
-    return (tensor * weights).sum(1) / weights.sum(1).clamp_min(1)
-
-
 def _rows(tensor: Any, name: str, batch: Batch, pooling: str, masked_score: float,
           masked: dict[str, int]) -> np.ndarray:
     import torch
@@ -144,7 +116,7 @@ def capture(
     inputs: Any,
     layers: str | Sequence[str] | Callable[..., bool],
     *,
-    pooling: Pooling = "flatten",
+    pooling: Pooling = "auto",
     batch_size: int = 256,
     n_samples: int | None = None,
     seed: int = 0,
@@ -153,6 +125,7 @@ def capture(
     tokenizer: Any = None,
     max_length: int = 128,
     masked_score: float = 0.0,
+    progress: bool | str = "auto",
 ) -> Representations:
     """Capture the named layers' representations of ``model`` on ``inputs``.
 
@@ -171,10 +144,15 @@ def capture(
         A preset (``"transformer"``, ``"hf-blocks"``, ``"hf-all"``, ``"resnet9"``; see
         :mod:`subnetscope.capture.presets`), module names as ``model.named_modules()`` spells
         them, or a filter ``layers(name, module) -> bool``.
-    pooling : {"flatten", "cls", "last", "mean"}
+    pooling : {"auto", "flatten", "cls", "last", "mean"}
         For token inputs (integer ids or ``input_ids``), how a (B, T, ...) output becomes one
-        row per sample: all positions, the first token, the last non-padding token, or the
-        mean over non-padding tokens (``attention_mask``). Outputs of shape (B, d) pass unchanged.
+        row per sample: all positions, the first token ([CLS] for BERT-family models), the last
+        non-padding token, or the mean over non-padding tokens (``attention_mask``). Outputs of
+        shape (B, d) pass unchanged. ``"auto"`` (default): ``"mean"`` when the inputs carry an
+        attention mask (texts with ``tokenizer=``, a tokenizer's output, batches with
+        ``attention_mask``), else ``"flatten"`` (images, fixed-length token ids without padding,
+        features). The pooling used is in ``settings["pooling"]``; ``"flatten"`` over padded
+        positions warns (padding would become features).
     batch_size : int
         Samples per forward pass.
     n_samples : int, optional
@@ -196,6 +174,9 @@ def capture(
     masked_score : float
         Finite value that replaces ``-inf`` entries (masked attention scores, Attn-Pre); the
         softmax pattern is already 0 there. The count per layer is in ``settings["masked_entries"]``.
+    progress : bool or "auto"
+        Samples done / total on stderr (a bar on a terminal, plain lines in a script; see
+        :mod:`subnetscope._progress`).
 
     Returns
     -------
@@ -214,7 +195,12 @@ def capture(
     """
     import torch
 
+    from .._progress import check_progress
+    from .._progress import progress as progress_reporter
+
     check_choice(pooling, "pooling", POOLINGS)
+
+    check_progress(progress)
     for value, arg in ((batch_size, "batch_size"), (max_length, "max_length")):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"`{arg}` must be a positive integer, got {value!r}")
@@ -223,6 +209,9 @@ def capture(
     if not np.isfinite(masked_score):
         raise ValueError(f"`masked_score` must be a finite number, got {masked_score!r}")
     plan = resolve_layers(model, layers)
+    requested = pooling
+    if pooling == "auto":
+        pooling = auto_pooling(inputs, tokenizer) or "auto"  # "auto" left: decided on the first batch
     batches, n_total, info = prepare_inputs(inputs, batch_size=int(batch_size), n_samples=n_samples, seed=seed,
                                              tokenizer=tokenizer, max_length=int(max_length), pooling=pooling)
     index = info.pop("sample_indices", None)
@@ -233,6 +222,8 @@ def capture(
         **{k: v for k, v in info.items() if v is not None},
         "sample_indices": None if index is None else index.tolist(),
     }
+    if plan.aliases:
+        settings["aliases"] = dict(plan.aliases)
     writer = None
     if store is not None:
         from .store import StoreWriter
@@ -245,6 +236,7 @@ def capture(
 
     params = next(model.parameters(), None)
     home = params.device if params is not None else torch.device("cpu")
+    dtype = next((p.dtype for p in model.parameters() if p.is_floating_point()), None)
     target = torch.device(device) if device is not None else home
     modes = {module: module.training for module in model.modules()}
     model.eval()
@@ -252,14 +244,22 @@ def capture(
         model.to(target)
     try:
         with torch.no_grad():
-            names, shapes, chunks, masked = _run(model, plan, batches, pooling, masked_score, target, writer)
+            bar = progress_reporter(n_total or 0, "capture", "sample", progress)
+            try:
+                names, shapes, chunks, masked, pooling = _run(model, plan, batches, pooling, masked_score,
+                                                              target, writer, dtype, bar)
+            finally:
+                bar.close()
     finally:
         if target != home:
             model.to(home)
         for module, mode in modes.items():
             module.train(mode)
 
-    settings.update(names=names, masked_entries=masked, device=str(target),
+    if requested == "auto":
+        settings["pooling_rule"] = ("auto: mean over non-padding tokens (the inputs carry an attention mask)"
+                                    if pooling == "mean" else "auto: flatten (no attention mask in the inputs)")
+    settings.update(names=names, masked_entries=masked, device=str(target), pooling=pooling,
                     n_samples=next(iter(shapes.values()))[0] if shapes else 0)
     if n_total is not None and settings["n_samples"] != n_total:
         raise RuntimeError(f"captured {settings['n_samples']} samples but expected {n_total}")
@@ -270,9 +270,11 @@ def capture(
 
 
 def _run(model: Any, plan: LayerPlan, batches: Callable[[], Iterator[Batch]], pooling: str,
-         masked_score: float, device: Any, writer: Any) -> tuple:
-    """Forward every batch with hooks on; return names, shapes, chunks (or dtypes) and masked counts."""
+         masked_score: float, device: Any, writer: Any, dtype: Any = None, bar: Any = None) -> tuple:
+    """Forward every batch with hooks on; return names, shapes, chunks (or dtypes), masked counts
+    and the pooling used ("auto" is decided on the first batch)."""
     calls: dict[str, int] = {}
+    first_call: list[str] = []
     current: dict[tuple[str, int], np.ndarray] = {}
     masked: dict[str, int] = {}
     state: dict[str, Any] = {}
@@ -280,10 +282,12 @@ def _run(model: Any, plan: LayerPlan, batches: Callable[[], Iterator[Batch]], po
     def on_output(module_name: str, output: Any) -> None:
         k = calls.get(module_name, 0)
         calls[module_name] = k + 1
+        if k == 0:
+            first_call.append(module_name)
         tensor = unwrap_output(output, where=f"module {module_name!r}")
         for out_name, extract in plan.targets[module_name]:
             label = out_name if k == 0 else f"{out_name}#{k}"
-            current[(out_name, k)] = _rows(extract(tensor), label, state["batch"], pooling, masked_score, masked)
+            current[(out_name, k)] = _rows(extract(tensor), label, state["batch"], state["pooling"], masked_score, masked)
 
     names: list[str] | None = None
     expected: dict[str, int] = {}
@@ -299,8 +303,16 @@ def _run(model: Any, plan: LayerPlan, batches: Callable[[], Iterator[Batch]], po
                 continue  # written by an earlier, interrupted run of the same capture
             calls.clear()
             current.clear()
+            first_call.clear()
             state["batch"] = batch
-            _forward(model, batch, batch_number, device)
+            if pooling == "auto":
+                pooling = "mean" if batch.mask is not None else "flatten"
+            state["pooling"] = pooling
+            if batch_number == 0:
+                warn_if_padding_flattened(pooling, batch.mask)
+            _forward(model, batch, batch_number, device, dtype)
+            if bar is not None:
+                bar.update(batch.size)
             if names is None:
                 never = [m for m in plan.targets if calls.get(m, 0) == 0]
                 if never:
@@ -309,6 +321,7 @@ def _run(model: Any, plan: LayerPlan, batches: Callable[[], Iterator[Batch]], po
                         f"{type(model).__name__}.forward does not call them on these inputs")
                 expected = dict(calls)
                 names = _output_names(plan, expected)
+                _check_order(plan, first_call)
             elif calls != expected:
                 changed = {m: (expected.get(m, 0), calls.get(m, 0)) for m in plan.targets if calls.get(m, 0) != expected.get(m)}
                 raise ValueError(f"modules fired a different number of times in batch {batch_number} than in "
@@ -336,7 +349,22 @@ def _run(model: Any, plan: LayerPlan, batches: Callable[[], Iterator[Batch]], po
     if writer is not None:
         writer.keep_only(ranges)  # shards of an earlier run with other batch boundaries go
     shapes = {label: (n_rows, widths[label]) for label in names}
-    return names, shapes, chunks, masked
+    return names, shapes, chunks, masked, pooling
+
+
+def _check_order(plan: LayerPlan, fired: list[str]) -> None:
+    """Warn when named modules are listed in another order than the forward pass runs them:
+    sub-network ranges and boundaries read the layer list as network order."""
+    if plan.preset is not None:
+        return
+    listed = [m for m in plan.targets]
+    ran = [m for m in fired if m in plan.targets]
+    if listed != ran and sorted(listed) == sorted(ran):
+        warnings.warn(
+            f"`layers` lists modules in another order than the forward pass runs them: listed "
+            f"{listed[:6]}{' ...' if len(listed) > 6 else ''}, run {ran[:6]}{' ...' if len(ran) > 6 else ''}. "
+            "Representations keep the order given, but sub-network ranges and boundaries assume "
+            "network order; list the layers in the order the model runs them", UserWarning, stacklevel=4)
 
 
 def _owner(plan: LayerPlan, out_name: str) -> str:
@@ -353,8 +381,8 @@ def _output_names(plan: LayerPlan, counts: dict[str, int]) -> list[str]:
     return names
 
 
-def _forward(model: Any, batch: Batch, batch_number: int, device: Any) -> None:
-    data = to_device(batch.data, device)
+def _forward(model: Any, batch: Batch, batch_number: int, device: Any, dtype: Any = None) -> None:
+    data = to_device(batch.data, device, dtype)
     try:
         model(**data) if isinstance(data, Mapping) else model(data)
     except _HookError as exc:

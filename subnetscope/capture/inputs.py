@@ -44,6 +44,11 @@ def prepare_inputs(inputs: Any, *, batch_size: int, n_samples: int | None, seed:
     info: dict[str, Any] = {}
     if isinstance(inputs, np.ndarray):
         inputs = torch.as_tensor(inputs)
+    if isinstance(inputs, str):
+        if tokenizer is None:
+            raise TypeError(f"`inputs` is one string ({inputs[:40]!r}); pass `tokenizer=` to turn it into "
+                            "token ids, and a list of strings for several texts")
+        inputs = [inputs]  # one text is one sample
     if isinstance(inputs, (list, tuple)) and inputs and all(isinstance(x, str) for x in inputs):
         if tokenizer is None:
             raise TypeError("`inputs` is a list of strings; pass `tokenizer=` to turn them into token ids")
@@ -84,6 +89,12 @@ def prepare_inputs(inputs: Any, *, batch_size: int, n_samples: int | None, seed:
     if isinstance(inputs, torch.Tensor):
         if inputs.ndim == 0:
             raise ValueError("`inputs` must have a first (sample) axis, got a 0-d tensor")
+        if inputs.ndim == 1:
+            n = inputs.shape[0]
+            raise ValueError(
+                f"`inputs` has shape ({n},): the first axis is the sample axis, so this would be {n} samples "
+                f"of one value each. For one sample of {n} values pass inputs[None] (shape (1, {n})); "
+                f"for {n} samples of one value pass inputs[:, None] (shape ({n}, 1))")
         index = _select(inputs.shape[0], n_samples, seed)
         data = inputs if index is None else inputs[torch.as_tensor(index)]
         tokens = data.ndim == 2 and not data.is_floating_point()
@@ -142,10 +153,19 @@ def prepare_inputs(inputs: Any, *, batch_size: int, n_samples: int | None, seed:
     )
 
 
-def to_device(data: Any, device: Any) -> Any:
+def to_device(data: Any, device: Any, dtype: Any = None) -> Any:
+    """``data`` on ``device``; floating tensors also cast to ``dtype`` (the model's float type), so
+    float64 NumPy inputs run through a float32 model."""
+    def move(v: Any) -> Any:
+        if not hasattr(v, "to"):
+            return v
+        if dtype is not None and getattr(v, "is_floating_point", lambda: False)() and v.dtype != dtype:
+            return v.to(device=device, dtype=dtype)
+        return v.to(device)
+
     if isinstance(data, Mapping):
-        return {k: v.to(device) if hasattr(v, "to") else v for k, v in data.items()}
-    return data.to(device)
+        return {k: move(v) for k, v in data.items()}
+    return move(data)
 
 
 def fingerprint_inputs(inputs: Any) -> str:

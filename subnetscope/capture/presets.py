@@ -55,11 +55,15 @@ class LayerPlan:
         Output names in the order they are reported.
     preset : str or None
         The preset the plan came from, if any.
+    aliases : dict of str to str
+        Earlier spellings of output names that are still accepted (module name -> output name,
+        e.g. ``"0"`` -> ``"0.Linear"`` for a child of an ``nn.Sequential``).
     """
 
     targets: dict[str, list[tuple[str, Extract]]] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
     preset: str | None = None
+    aliases: dict[str, str] = field(default_factory=dict)
 
     def add(self, module_name: str, output_name: str, extract: Extract = _identity) -> None:
         if output_name in self.order:
@@ -80,7 +84,7 @@ def resolve_layers(model: Any, layers: str | Sequence[str] | Callable[..., bool]
         ``layers(name)``) on every named sub-module, selecting those for which it is true.
     """
     modules = dict(model.named_modules())
-    modules.pop("", None)
+    root = modules.pop("", model)
     if isinstance(layers, str):
         if layers in PRESETS:
             return _PRESET_BUILDERS[layers](model, modules)
@@ -95,7 +99,7 @@ def resolve_layers(model: Any, layers: str | Sequence[str] | Callable[..., bool]
         n_params = len(inspect.signature(layers).parameters)
         for name, module in modules.items():
             if layers(name, module) if n_params >= 2 else layers(name):
-                plan.add(name, name)
+                _add_module(plan, name, modules, root)
         if not plan.order:
             raise ValueError("`layers` filter selected none of the model's modules; check the filter")
         return plan
@@ -106,15 +110,35 @@ def resolve_layers(model: Any, layers: str | Sequence[str] | Callable[..., bool]
     for name in layers:
         if not isinstance(name, str):
             raise TypeError(f"`layers` must hold module names (str), got {name!r} of type {type(name).__name__}")
+        head, _, kind = name.rpartition(".")
+        if name not in modules and head in modules and type(modules[head]).__name__ == kind:
+            name = head  # "0.Linear", the output name of Sequential child "0"
         if name not in modules:
             hint = close_matches(name, modules, n=5)
+            preset = close_matches(name, PRESETS, n=1) if len(layers) == 1 else []
             raise ValueError(
                 f"`layers` names the module {name!r}, which {type(model).__name__} does not have"
+                + (f"; did you mean the preset {preset[0]!r}?" if preset else "")
                 + (f"; close matches: {', '.join(map(repr, hint))}" if hint else
                    f"; its modules include {', '.join(map(repr, list(modules)[:8]))}")
             )
-        plan.add(name, name)
+        _add_module(plan, name, modules, root)
     return plan
+
+
+def _add_module(plan: LayerPlan, name: str, modules: dict[str, Any], root: Any) -> None:
+    """Hook module ``name``; a child of an ``nn.Sequential`` (named by its index) is reported as
+    ``index.Type`` (``"0.Linear"``, ``"features.3.ReLU"``), and its bare name stays an alias."""
+    from torch import nn
+
+    parent_name, _, last = name.rpartition(".")
+    parent = modules.get(parent_name) if parent_name else root
+    if last.isdigit() and isinstance(parent, nn.Sequential):
+        typed = f"{name}.{type(modules[name]).__name__}"
+        plan.add(name, typed)
+        plan.aliases[name] = typed
+    else:
+        plan.add(name, name)
 
 
 # --------------------------------------------------------------------------- transformer

@@ -95,9 +95,11 @@ class Representations(Mapping):
     # Mapping interface -------------------------------------------------------------------
     def __getitem__(self, name: str) -> np.ndarray:
         if name not in self._shapes:
+            name = self._settings.get("aliases", {}).get(name, name)  # "0" for "0.Linear"
+        if name not in self._shapes:
             from .._validation import close_matches
 
-            hint = close_matches(name, self._shapes)
+            hint = close_matches(name, [*self._shapes, *self._settings.get("aliases", {})])
             raise KeyError(
                 f"no layer {name!r} in these representations"
                 + (f"; did you mean {' or '.join(map(repr, hint))}?" if hint else f" ({len(self)} layers)")

@@ -10,6 +10,13 @@ from typing import Any
 import numpy as np
 
 
+def command_line(args: argparse.Namespace) -> str:
+    """The command as typed: ``subnetscope`` and the arguments ``main`` parsed, shell-quoted."""
+    import shlex
+
+    return shlex.join(["subnetscope", *getattr(args, "argv", [])])
+
+
 def measure_choices() -> list[str]:
     from ..measures.registry import list_measures
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from ._common import command_line
+
 
 def register(sub) -> None:
     parser = sub.add_parser(
@@ -30,8 +32,9 @@ def register(sub) -> None:
     parser.add_argument("--layers", required=True,
                         help="preset (transformer, hf-blocks, hf-all, resnet9) or comma-separated module names")
     parser.add_argument("--out", required=True, type=Path, help="store folder to write")
-    parser.add_argument("--pooling", default="flatten", choices=("flatten", "cls", "last", "mean"),
-                        help="token pooling (default: flatten)")
+    parser.add_argument("--pooling", default="auto", choices=("auto", "flatten", "cls", "last", "mean"),
+                        help="token pooling: auto = mean over non-padding tokens for texts and inputs with an "
+                        "attention_mask, flatten otherwise; cls = first token (default: auto)")
     parser.add_argument("--batch-size", type=int, default=256, help="samples per forward pass (default: 256)")
     parser.add_argument("--samples", type=int, default=None, metavar="N",
                         help="capture N inputs drawn with --seed (default: all)")
@@ -42,23 +45,39 @@ def register(sub) -> None:
                         help="trust MODEL and whoever made it: unpickle a torch.save'd nn.Module (which runs any "
                         "code stored in the file) and import a class it names outside subnetscope.models "
                         "(which runs that package's code). Off by default: only weights are read")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..capture import capture
+    from ..capture.presets import PRESETS
 
+    inputs = load_inputs(args.inputs)  # a missing inputs file is said before the model loads
     model, tokenizer = load_model(args.model, trust_pickle=args.trust_pickle)
-    inputs = load_inputs(args.inputs)
     if isinstance(inputs, list) and tokenizer is None:
         raise ValueError(f"inputs {str(args.inputs)!r} are texts, but model {str(args.model)!r} has no tokenizer files")
-    layers: Any = args.layers if args.layers in ("transformer", "hf-blocks", "hf-all", "resnet9") else [
+    layers: Any = args.layers if args.layers in PRESETS else [
         name.strip() for name in args.layers.split(",") if name.strip()]
     reps = capture(model, inputs, layers, pooling=args.pooling, batch_size=args.batch_size,
                    n_samples=args.samples, seed=args.seed, device=args.device, store=args.out,
-                   tokenizer=tokenizer, max_length=args.max_length)
-    print(f"{len(reps)} layers x {reps.n_samples} samples -> {args.out}")
+                   tokenizer=tokenizer, max_length=args.max_length, progress=not args.no_progress)
+    _record_command(args.out, command_line(args))
+    pooling = reps.settings.get("pooling")
+    print(f"{len(reps)} layers x {reps.n_samples} samples, pooling {pooling}"
+          + (f" ({reps.settings['pooling_rule']})" if reps.settings.get("pooling_rule") else "") + f" -> {args.out}")
+    print(f"next: subnetscope pairwise {args.out} --measure gw --out RUN_DIR")
     return 0
+
+
+def _record_command(store: Path, command: str) -> None:
+    """Keep the command in the store's manifest, so that `pairwise` can list it under Reproduce."""
+    from .._io import write_json
+    from ..capture.store import MANIFEST, read_manifest
+
+    manifest = read_manifest(store)
+    manifest.setdefault("settings", {})["command"] = command
+    write_json(store / MANIFEST, manifest)
 
 
 #: Modules whose classes a model file may name without --trust-pickle (this package's own models).
@@ -85,7 +104,14 @@ def load_model(path: Path, *, trust_pickle: bool = False) -> tuple[Any, Any]:
         has_tokenizer = any((path / f).is_file() for f in ("tokenizer.json", "vocab.txt", "tokenizer_config.json"))
         return model, AutoTokenizer.from_pretrained(str(path), trust_remote_code=False) if has_tokenizer else None
     if not path.is_file():
-        raise FileNotFoundError(f"model {str(path)!r} does not exist")
+        hub = len(path.parts) <= 2 and not path.suffix and not str(path).startswith((".", "/"))
+        raise FileNotFoundError(
+            f"model {str(path)!r} does not exist here"
+            + (" and looks like a Hugging Face hub name: subnetscope never downloads (this machine is "
+               "offline); pass a local model folder instead, one with config.json and the weights, e.g. "
+               "made with `huggingface-cli download NAME --local-dir DIR` on a machine with network, or "
+               "subnetscope.models.hf.minilm_path() for all-MiniLM-L6-v2" if hub else
+               "; give a Hugging Face model folder, a torch.save'd module or a .pt class/config/state_dict dict"))
     if path.suffix == ".safetensors":
         return _from_safetensors(path, trust_pickle), None
     import pickle

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from ._common import add_engine_arguments, load_reps, measure_choices, run_engine
+from ._common import add_engine_arguments, command_line, load_reps, measure_choices, run_engine
 
 
 def register(sub) -> None:
@@ -13,12 +14,16 @@ def register(sub) -> None:
         "pairwise",
         help="compare every pair of layers; write the matrix and a heatmap",
         description="Read named layer representations (an .npz of arrays with the same first "
-        "dimension, or a capture store folder), compare every pair of layers and write "
-        "OUT/distances.npz, OUT/distances.json and OUT/heatmap.png.",
+        "dimension, or a capture store folder), compare every pair of layers and write into the "
+        "run folder OUT: distances/LABEL.npz and .json, figures/LABEL_heatmap.png and a record in "
+        "run.json (LABEL: --label, default the measure), so runs of several measures into the same "
+        "OUT keep each other's results. `subnetscope subnetworks OUT` and `subnetscope report OUT` read it.",
     )
     parser.add_argument("reps", help="REPS.npz (name -> array (n, ...)) or a capture store folder")
     parser.add_argument("--measure", default="gw", choices=measure_choices(), help="measure (default: gw)")
-    parser.add_argument("--out", required=True, type=Path, help="output folder")
+    parser.add_argument("--out", required=True, type=Path, help="run folder to write into")
+    parser.add_argument("--label", default=None,
+                        help="name of this matrix in the run folder (default: the measure, e.g. gw)")
     add_engine_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -26,19 +31,42 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from .._io import writable_folder
     from ..engine.pairwise import pairwise
-    from ..plots import plot_distances, save_figure
+    from ..plots import plot_distances
+    from ..runs import RunFolder
 
     # refuse an output folder that cannot be written before the pairs are computed, not after
     writable_folder(args.out, f"--out {str(args.out)!r} cannot be written")
+    label = args.label or args.measure
+    if not label.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise ValueError(f"`--label` must be letters, digits, '.', '-' or '_' (it names files), got {label!r}")
+    if not args.no_progress:
+        print("reading the representations ...", file=sys.stderr, flush=True)
     reps = load_reps(args.reps)
     distances = run_engine(pairwise, args, reps)
-    args.out.mkdir(parents=True, exist_ok=True)
-    distances.save(args.out / "distances.npz")
-    distances.save(args.out / "distances.json")
-    ax = plot_distances(distances)
-    save_figure(ax.figure, args.out / "heatmap.png")
+    run = RunFolder(args.out)
+    written = [run.save_distances(label, distances), distances.save(args.out / "distances" / f"{label}.json")]
+    written.append(run.save_figure(f"{label}_heatmap", plot_distances(distances).figure,
+                                   caption=f"{distances.measure} distance between every pair of layers ({label})."))
+    _record(run, args, label, distances)
     info = distances.info
     print(f"{len(distances)} layers, {info['n_pairs']} pairs ({info['n_computed']} computed, "
           f"{info['n_cached']} from cache), {distances.measure} on {distances.n_samples} samples "
-          f"in {info['seconds_total']:.1f} s -> {args.out}")
+          f"in {info['seconds_total']:.1f} s -> " + ", ".join(str(p) for p in written))
+    print(f"next: subnetscope subnetworks {args.out} --label {label}")
     return 0
+
+
+def _record(run, args: argparse.Namespace, label: str, distances) -> None:
+    """run.json: this matrix's record and the commands that made it (capture first, when known)."""
+    source = Path(args.reps)
+    if source.is_dir():
+        from ..capture.store import read_manifest
+
+        made_by = read_manifest(source).get("settings", {}).get("command")
+        if made_by:
+            run.record_command("capture", made_by, first=True)
+    run.record_command("pairwise", command_line(args), label)
+    run.update_meta(pairwise={label: {
+        "file": f"distances/{label}.npz", "reps": str(args.reps), "measure": distances.measure,
+        "options": distances.options, "n_samples": distances.n_samples, "seed": distances.seed,
+        "seconds": distances.info.get("seconds_total"), "command": command_line(args)}})

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     from ..engine.layer_distances import LayerDistances
     from ..plots import plot_layer_changes
     from ..runs import RunFolder
-    from ._common import load_reps
+    from ._common import command_line, load_reps
 
     path, label, out = _resolve(args)
     distances = LayerDistances.load(path)
@@ -118,8 +118,10 @@ def run(args: argparse.Namespace) -> int:
         [[name, steps[i], i in changes.change_points] for i, name in enumerate(changes.names)],
         note=f"change points: {changes.rule}"))
     written.append(folder.save_figure(
-        f"{label}_boundaries", plot_layer_changes(changes).figure,
-        caption=f"{distances.measure} distance of each layer to its predecessor ({label}), change points marked."))
+        f"{label}_boundaries", plot_layer_changes(changes, boundaries=result.boundaries).figure,
+        caption=f"{distances.measure} distance of each layer to its predecessor ({label}): change points "
+                "in red, sub-network boundaries dotted."))
+    folder.record_command("subnetworks", command_line(args), label)
     folder.update_meta(subnetworks={label: {
         "distances": str(path), "method": args.method, "n_groups": args.groups, "max_groups": args.max_groups,
         "bootstrap": args.bootstrap, "reps": None if args.reps is None else str(args.reps),

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._progress import should_report
 from .._validation import check_same_samples
 from .layer_distances import LayerDistances
 from ..measures.registry import Measure
@@ -181,7 +182,7 @@ def cross_pairwise(
                      max_memory, bar)
     seconds = time.perf_counter() - t0
     info = stats.info(plan, kind, t_prepare, seconds, n_pairs, n_cached)
-    if plan.progress:
+    if should_report(plan.progress, seconds):
         print(f"{measure.name}: {rows} × {cols} layers of two models, {n_pairs} pairs ({n_pairs - n_cached} "
               f"computed, {n_cached} from cache) on {n_used} samples in {seconds:.1f} s [{kind}]"
               f"{stats.summary(plan)}", file=sys.stderr)

@@ -14,6 +14,8 @@ from typing import Any, Literal
 import numpy as np
 
 from .. import _options as opt
+from .._progress import check_progress, should_report
+from .._progress import progress as progress_reporter
 from .._validation import as_representation, check_same_samples
 from ..measures.registry import Measure, get_measure
 from .layer_distances import LayerDistances
@@ -79,12 +81,14 @@ def prepare_layers(
     prepare_options: Mapping[str, Any] | None = None,
     hashes: dict[str, str] | None = None,
     arg: str = "reps",
+    progress: Any = None,
 ) -> tuple[list[str], list[Any], int]:
     """Validate ``reps``, subsample rows and run ``measure.prepare`` once per layer.
 
     Returns (names, states, n_used). When ``hashes`` is a dict, it receives a hash of
     every layer's subsampled float64 data (what a cache is keyed by). ``arg`` is the name
-    errors give the mapping.
+    errors give the mapping. ``progress``, an object with ``update()`` and ``close()`` (see
+    :mod:`subnetscope._progress`), is advanced per layer.
     """
     if isinstance(reps, Mapping):  # a nested list: read (and checked) once, as an array
         reps = {name: Y if hasattr(Y, "shape") else as_representation(Y, f"{arg}[{str(name)!r}]", min_samples=0)
@@ -111,6 +115,10 @@ def prepare_layers(
             kind = MemoryBudgetError if isinstance(exc, MemoryBudgetError) else ValueError
             raise kind(f"`{arg}[{str(name)!r}]`: {exc}") from exc
         _check_states_fit(states, len(shapes), measure.name, n if rows is None else rows.size)
+        if progress is not None:
+            progress.update(1)
+    if progress is not None:
+        progress.close()
     return names, states, (n if rows is None else rows.size)
 
 
@@ -216,8 +224,9 @@ def pairwise(
     seed : int
         Seed of the row subsample.
     progress : bool or "auto"
-        Progress bar (pairs done / total, ETA) and a summary line on stderr; ``"auto"``:
-        only when stderr is a terminal.
+        Progress (layers prepared, then pairs done / total) and a summary line on stderr. On a
+        terminal a bar; in a script or log (stderr not a terminal) plain lines every 10 s
+        instead, from the start with True, and with ``"auto"`` only once a step runs 10 s.
     n_jobs : int
         Local worker processes (-1: one per core). BLAS threads per worker are capped at
         cores // n_jobs so that workers do not oversubscribe the machine, and a GW pair runs
@@ -266,7 +275,8 @@ def pairwise(
 
     with memory_limit(max_memory):
         names, states, n_used = prepare_layers(
-            reps, measure, n_samples=n_samples, seed=seed, prepare_options=plan.prep_opts, hashes=hashes
+            reps, measure, n_samples=n_samples, seed=seed, prepare_options=plan.prep_opts, hashes=hashes,
+            progress=_progress_bar(len(reps), plan.progress, f"{measure.name}: preparing layers", unit="layer"),
         )
     t_prepare = time.perf_counter() - t0
     resolved = measure.resolved_options(options)
@@ -309,7 +319,10 @@ def pairwise(
     kind = run_pairs(states, plan, client, schedule.initial(), on_result, max_memory, bar)
     seconds = time.perf_counter() - t0
     info = stats.info(plan, kind, t_prepare, seconds, n_pairs, n_cached)
-    if plan.progress:
+    captured = getattr(reps, "settings", None)  # a Representations: how the layers were made
+    if isinstance(captured, Mapping):
+        info["capture"] = {k: captured[k] for k in _CAPTURE_KEYS if captured.get(k) is not None}
+    if should_report(plan.progress, seconds):
         print(f"{measure.name}: {L} layers, {n_pairs} pairs ({n_pairs - n_cached} computed, {n_cached} "
               f"from cache) on {n_used} samples in {seconds:.1f} s [{kind}]{stats.summary(plan)}", file=sys.stderr)
     return LayerDistances(
@@ -332,7 +345,7 @@ class RunPlan:
     comp_opts: dict[str, Any]
     options: dict[str, Any]  # as given, with GW's assignment solver resolved
     jobs: int
-    progress: bool
+    progress: bool | str  # True, False or "auto" (see subnetscope._progress)
     is_gw: bool
     warm: bool
 
@@ -349,10 +362,7 @@ def _plan(measure, options, n_jobs, client, progress, warm_start, *, n_samples=N
         raise ValueError(f"give `n_jobs` (got {n_jobs!r}) or `client`, not both")
     if client is not None and not (hasattr(client, "submit") and hasattr(client, "scatter")):
         raise TypeError(f"`client` must be a distributed.Client, got {type(client).__name__}")
-    if progress not in (True, False, "auto"):
-        raise ValueError(f"`progress` must be True, False or 'auto', got {progress!r}")
-    if progress == "auto":
-        progress = sys.stderr.isatty()
+    progress = check_progress(progress)
     is_gw = measure.compare is gw_compare
     device = comp_opts.get("device") if is_gw else None
     if is_gw:
@@ -370,7 +380,7 @@ def _plan(measure, options, n_jobs, client, progress, warm_start, *, n_samples=N
 
         if resolve_device(device).type == "cuda" and (jobs > 1 or client is not None):
             raise ValueError("`device='cuda'` runs the pairs in this process; use n_jobs=1 and no client")
-    return RunPlan(measure, prep_opts, comp_opts, dict(options), jobs, bool(progress), is_gw,
+    return RunPlan(measure, prep_opts, comp_opts, dict(options), jobs, progress, is_gw,
                    bool(warm_start) and is_gw)
 
 
@@ -659,17 +669,11 @@ def _check_value(value: float, measure: Measure, a: str, b: str, source: str = "
         )
 
 
-class _NoBar:
-    def update(self, k: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
+def _progress_bar(total: int, enabled: bool | str, desc: str, initial: int = 0, unit: str = "pair"):
+    """A progress reporter (a bar on a terminal, plain lines in a script): :mod:`subnetscope._progress`."""
+    return progress_reporter(total, desc, unit, enabled, initial=initial)
 
 
-def _progress_bar(total: int, enabled: bool, desc: str, initial: int = 0):
-    if not enabled or total == 0:
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=initial, desc=desc, unit="pair", dynamic_ncols=True)
+# capture settings a LayerDistances keeps (what the report and `write_report` show and reproduce)
+_CAPTURE_KEYS = ("model", "layers", "pooling", "pooling_rule", "n_samples", "seed", "inputs", "input_shape",
+                 "max_length", "padding", "command")

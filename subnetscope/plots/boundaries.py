@@ -9,11 +9,14 @@ import numpy as np
 from ._common import pyplot as _pyplot
 
 
-def plot_layer_changes(changes: Any, ax=None, *, title: str | None = None, max_labels: int = 40):
+def plot_layer_changes(changes: Any, ax=None, *, title: str | None = None, max_labels: int = 40,
+                       boundaries: Any = ()):
     """Line plot of ``steps[i] = D[i-1, i]`` against the layers; change points in red.
 
     ``changes`` is a :class:`~subnetscope.analysis.LayerChanges` or a ``LayerDistances``
-    (then :func:`~subnetscope.analysis.layer_changes` runs with its defaults). Returns the Axes.
+    (then :func:`~subnetscope.analysis.layer_changes` runs with its defaults). ``boundaries``
+    (indices, a ``Subnetworks`` or its record) are drawn as grey dashed lines: where the
+    sub-networks found start. Returns the Axes.
     """
     if hasattr(changes, "matrix"):
         from ..analysis.boundaries import layer_changes
@@ -25,6 +28,12 @@ def plot_layer_changes(changes: Any, ax=None, *, title: str | None = None, max_l
         _, ax = plt.subplots(figsize=(min(14.0, 4.0 + 0.1 * L), 3.5))
     x = np.arange(L)
     ax.plot(x[1:], changes.steps[1:], marker="o", ms=3, lw=1.2, color="tab:blue", label="distance to previous layer")
+    from ._common import check_boundaries
+    from .heatmap import boundaries_of
+
+    for k, b in enumerate(check_boundaries(boundaries_of(boundaries), L)):
+        ax.axvline(b - 0.5, color="0.35", ls=":", lw=1.2, gid="subnetscope-boundary",
+                   label="sub-network boundary" if k == 0 else None)
     if changes.change_points:
         cp = np.asarray(changes.change_points)
         ax.scatter(cp, changes.steps[cp], color="tab:red", zorder=3, s=30, label="change point")

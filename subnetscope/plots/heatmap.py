@@ -14,9 +14,11 @@ __all__ = ["plot_distances", "plot_distances_grid", "plot_cross_distances", "sav
 
 
 def boundaries_of(subnetworks: Mapping[str, Any] | Sequence[int] | None) -> list[int]:
-    """Group boundaries from a sub-network record (``Subnetworks.to_dict()``) or a plain list."""
+    """Group boundaries from a :class:`~subnetscope.Subnetworks`, its ``to_dict()`` record or a plain list."""
     if subnetworks is None:
         return []
+    if hasattr(subnetworks, "boundaries") and hasattr(subnetworks, "labels"):  # a Subnetworks
+        return [int(b) for b in subnetworks.boundaries]
     if isinstance(subnetworks, Mapping):
         if "boundaries" not in subnetworks:
             raise KeyError(f"sub-network record has no 'boundaries' entry; keys: {sorted(subnetworks)}")
@@ -34,9 +36,10 @@ def plot_distances(distances, ax=None, boundaries: Sequence[int] | Mapping = (),
         L × L matrix with layer names.
     ax : matplotlib Axes, optional
         Where to draw; a new figure sized for L layers when None.
-    boundaries : sequence of int or sub-network record
+    boundaries : sequence of int, Subnetworks or sub-network record
         Index ``b`` of the first layer of each new group; a white line is drawn between
-        layers ``b - 1`` and ``b`` on both axes. A ``Subnetworks.to_dict()`` record works too.
+        layers ``b - 1`` and ``b`` on both axes. A ``Subnetworks`` (``find_subnetworks(d)``) or
+        its ``to_dict()`` record works too.
     title : str, optional
         Defaults to "<measure> between layers (n = ...)".
     max_labels : int
@@ -97,7 +100,7 @@ def plot_distances_grid(distances: Sequence | Mapping[str, Any], boundaries: Seq
         raise ValueError("`distances` must hold at least one LayerDistances, got none")
     if titles is not None and len(titles) != len(panels):
         raise ValueError(f"`titles` has {len(titles)} entries for {len(panels)} panels")
-    per_panel = isinstance(boundaries, Mapping) and "boundaries" not in boundaries
+    per_panel = isinstance(boundaries, Mapping) and "boundaries" not in boundaries and not hasattr(boundaries, "labels")
     ncols = ncols or min(4, len(panels))
     if ncols < 1:
         raise ValueError(f"`ncols` must be at least 1, got {ncols}")

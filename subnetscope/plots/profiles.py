@@ -43,7 +43,7 @@ def plot_distance_to_previous(distances: Mapping[str, Any] | Sequence, ax=None, 
     scale : {"max", "none"}
         ``max`` divides each measure's curve by its own largest value so measures with
         different units share one axis (peaks stay where they are); ``none`` plots raw values.
-    boundaries : sequence of int
+    boundaries : sequence of int, Subnetworks or sub-network record
         Group boundaries (first layer of a new group), drawn as dashed vertical lines.
 
     Returns
@@ -65,7 +65,9 @@ def plot_distance_to_previous(distances: Mapping[str, Any] | Sequence, ax=None, 
                 f"`distances[{items[0][0]!r}]` lists {list(names)[:4]}...; every measure must "
                 "compare the same layers in the same order"
             )
-    bounds = check_boundaries(boundaries, len(names))
+    from .heatmap import boundaries_of
+
+    bounds = check_boundaries(boundaries_of(boundaries), len(names))
     plt = pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(min(14.0, 4.0 + 0.1 * len(names)), 3.6))

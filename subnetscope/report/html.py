@@ -19,6 +19,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ._assets import CSS, JS
+from .sections import caveats_html, groups_html, summary_html
 
 __all__ = ["render_report", "write_report"]
 
@@ -32,8 +33,8 @@ def _fmt(value: Any) -> str:
         return f"{value:.4g}"
     if isinstance(value, (list, tuple)):
         return ", ".join(_fmt(v) for v in value)
-    if isinstance(value, Mapping):
-        return json.dumps(value, default=str)
+    if isinstance(value, Mapping):  # "key: value; key: value", not JSON
+        return "; ".join(f"{k}: {_fmt(v)}" for k, v in value.items())
     return str(value)
 
 
@@ -57,9 +58,10 @@ def _kv_cell(value: Any) -> str:
     text = _fmt(value)
     if isinstance(value, (Mapping, list, tuple)) and len(text) > _LONG:
         entries = f"{len(value)} entr{'y' if len(value) == 1 else 'ies'}"
-        full = json.dumps(value, indent=1, default=str)
+        pairs = value.items() if isinstance(value, Mapping) else enumerate(value)
+        full = "".join(f"<tr><td>{_esc(str(k))}</td><td>{_esc(_fmt(v))}</td></tr>" for k, v in pairs)
         return (f"<td><details><summary>{_esc(text[:120])}… ({entries})</summary>"
-                f"<pre>{_esc(full)}</pre></details></td>")
+                f"<table><tbody>{full}</tbody></table></details></td>")
     cls = ' class="num"' if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
     return f"<td{cls}>{_esc(text)}</td>"
 
@@ -156,9 +158,12 @@ def _answer(subnetworks: Mapping[str, Mapping], damaged: Mapping[str, str] | Non
         rows = [[r.get("group"), r.get("first"), r.get("last"),
                  f"{r.get('start')}–{(r.get('stop') or 0) - 1}" if r.get("stop") is not None else "—",
                  r.get("size"), r.get("support")] for r in ranges]
+        n_groups = rec.get("n_groups", len(ranges))
+        in_ranges = (f" in {len(ranges)} runs of consecutive layers" if len(ranges) > n_groups else "")
         parts.append(
-            f'<h3 id="subnetworks-{_esc(label)}">{_esc(label)}: {rec.get("n_groups", len(ranges))} '
-            f"sub-networks</h3><p><strong>{_esc(described) or 'no ranges recorded'}</strong></p>"
+            f'<h3 id="subnetworks-{_esc(label)}">{_esc(label)}: {n_groups} '
+            f"sub-network{'s' if n_groups != 1 else ''}{in_ranges}</h3>" + groups_html(rec)
+            + f"<p>Layer ranges: <strong>{_esc(described) or 'no ranges recorded'}</strong></p>"
             f'<p class="hint">{_esc(how)}'
             + (f"; scores {_esc(_scores(selection.get('scores')))} (chosen: {_esc(_fmt(chosen))})"
                if selection.get("scores") else "") + "</p>"
@@ -214,23 +219,41 @@ def _profile_figure(loaded: Mapping[str, Any], subnetworks: Mapping[str, Mapping
     names, members = max(groups.items(), key=lambda item: len(item[1]))
     bounds = next((rec.get("boundaries", []) for label, rec in subnetworks.items()
                    if label in members and list(rec.get("names", names)) == list(names)), [])
-    ax = plot_distance_to_previous(members, boundaries=bounds)
+    if len(members) == 1:  # the same figure `subnetworks` and the studies save, drawn once here
+        from ..plots import plot_layer_changes
+
+        ax = plot_layer_changes(next(iter(members.values())), boundaries=bounds)
+        caption = ("Distance from each layer to the previous one; peaks mark where the representation "
+                   "changes most: change points (red) by the rule of the changes table"
+                   + ("; dotted lines: sub-network boundaries." if bounds else "."))
+    else:
+        ax = plot_distance_to_previous(members, boundaries=bounds)
+        caption = ("Distance from each layer to the previous one, each measure divided by its largest "
+                   "value; peaks mark where the representation changes most" +
+                   ("; dashed lines: sub-network boundaries." if bounds else "."))
     buffer = io.BytesIO()
     ax.figure.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
     pyplot().close(ax.figure)
-    caption = ("Distance from each layer to the previous one, each measure divided by its largest "
-               "value; peaks mark where the representation changes most" +
-               ("; dashed lines: sub-network boundaries." if bounds else "."))
     return (f'<figure><img alt="distance to previous layer" src="{_png_data_uri(buffer.getvalue())}">'
             f"<figcaption>{_esc(caption)}</figcaption></figure>")
 
 
-def _figures(run) -> str:
+# figures that show the distance to the previous layer, drawn once in the distances section
+_PROFILE_SUFFIXES = ("_layer_changes", "_boundaries")
+
+
+def _figures(run, profile_shown: bool = False) -> str:
     items = run.figures()
     if not items:
         return '<p class="empty">No figures in figures/.</p>'
     parts = []
+    skipped = [png.name for png, _ in items if profile_shown and png.stem.endswith(_PROFILE_SUFFIXES)]
+    if skipped:
+        parts.append(f'<p class="hint">{_esc(", ".join(skipped))}: the distance to the previous layer, shown '
+                     "once above under Layer × layer distances.</p>")
     for png, caption in items:
+        if png.name in skipped:
+            continue
         parts.append(
             f'<figure id="figure-{_esc(png.stem)}"><img alt="{_esc(png.stem)}" '
             f'src="{_png_data_uri(png.read_bytes())}"><figcaption><strong>{_esc(png.stem)}</strong>'
@@ -261,7 +284,7 @@ def _timings(meta: Mapping, loaded: Mapping[str, Any]) -> str:
     timings = dict(meta.get("timings") or {})
     rows = [[k, f"{v:.3g} s" if isinstance(v, (int, float)) else _fmt(v)] for k, v in timings.items()]
     for label, d in loaded.items():
-        for key in ("seconds", "time", "elapsed", "wall_seconds"):
+        for key in ("seconds", "seconds_total", "time", "elapsed", "wall_seconds"):
             if isinstance(d.info.get(key), (int, float)):
                 rows.append([f"distances/{label}", f"{d.info[key]:.3g} s"])
                 break
@@ -269,7 +292,28 @@ def _timings(meta: Mapping, loaded: Mapping[str, Any]) -> str:
 
 
 # --- the page -------------------------------------------------------------------------------
-_KNOWN = {"study", "command", "options", "versions", "timings", "summary", "created", "title"}
+_KNOWN = {"study", "command", "commands", "code", "options", "versions", "timings", "summary", "created", "title",
+          "caveats"}
+
+
+def _reproduce(meta: Mapping, run_dir: Path) -> str:
+    """Every command of the chain (capture, pairwise, subnetworks ..., then the report), or the
+    Python calls that remake results given to ``write_report`` directly."""
+    entries = [e for e in meta.get("commands") or [] if isinstance(e, Mapping) and e.get("command")]
+    commands = [str(e["command"]) for e in entries]
+    if meta.get("command") and meta["command"] not in commands and not entries:
+        commands.append(str(meta["command"]))
+    parts = []
+    if commands:
+        if any(e.get("step") != "capture" for e in entries):
+            commands.append(f"subnetscope report {run_dir}")
+        parts.append("<p>Run these from the folder the run was made in, in this order:</p>"
+                     f"<pre>{_esc(chr(10).join(commands))}</pre>")
+    if meta.get("code"):
+        parts.append("<p>Python that remakes these results from the same representations:</p>"
+                     f"<pre>{_esc(str(meta['code']))}</pre>")
+    return "".join(parts) or '<p class="empty">not recorded (run.json has no command)</p>'
+
 
 
 def render_report(run_dir: str | Path) -> str:
@@ -299,20 +343,20 @@ def render_report(run_dir: str | Path) -> str:
     heatmaps, loaded = _heatmaps(run, subnetworks)
     study = meta.get("title") or meta.get("study") or path.name
     summary = meta.get("summary")
+    profile = _profile_figure(loaded, subnetworks)
     extra = {k: v for k, v in meta.items() if k not in _KNOWN}
     sections = [
-        ("answer", "Sub-networks found", _answer(subnetworks, damaged)
-         + (("<h3>summary</h3>" + _kv_table(summary, "quantity")) if isinstance(summary, Mapping) and summary
-            else (f"<p>{_esc(_fmt(summary))}</p>" if summary else ""))),
-        ("distances", "Layer × layer distances", heatmaps + _profile_figure(loaded, subnetworks)),
-        ("figures", "Figures", _figures(run)),
+        ("answer", "Sub-networks found", caveats_html(meta) + _answer(subnetworks, damaged) + summary_html(summary)),
+        ("distances", "Layer × layer distances", heatmaps + profile),
+        ("figures", "Figures", _figures(run, profile_shown=bool(profile))),
         ("tables", "Tables", _tables(run)),
         ("options", "Options used", _options(meta, loaded)),
         ("timings", "Timings", _timings(meta, loaded)),
         ("versions", "Versions", _kv_table(meta.get("versions") or {}, "package", "version")),
-        ("reproduce", "Reproduce", "<p>Run this from the folder the run was made in:</p>"
-         f"<pre>{_esc(meta.get('command') or 'not recorded (run.json has no command)')}</pre>"
-         + (f"<h3>other run details</h3><pre>{_esc(json.dumps(extra, indent=2, default=str))}</pre>" if extra else "")),
+        ("reproduce", "Reproduce", _reproduce(meta, path)
+         + "".join(f"<h3>{_esc(str(key))}</h3>" + (_kv_table(value) if isinstance(value, Mapping)
+                                                     else f"<p>{_esc(_fmt(value))}</p>")
+                   for key, value in extra.items())),
     ]
     nav = "".join(f'<a href="#{key}">{_esc(title)}</a>' for key, title, _ in sections)
     body = "".join(f'<section id="{key}"><h2>{_esc(title)}</h2>{content}</section>' for key, title, content in sections)
@@ -327,18 +371,50 @@ def render_report(run_dir: str | Path) -> str:
     )
 
 
-def write_report(run_dir: str | Path, path: str | Path | None = None) -> Path:
-    """Write the report of ``run_dir`` to ``path`` (default ``run_dir/report.html``), atomically.
+def write_report(run_dir: Any, path: str | Path | None = None, *, subnetworks: Any = None,
+                 title: str | None = None) -> Path:
+    """Write a report to ``path``, atomically: of a run folder, or of results made in Python.
+
+    Parameters
+    ----------
+    run_dir : path-like, LayerDistances, or a mapping label -> LayerDistances (or a list of them)
+        A run folder (the report goes to ``run_dir/report.html`` by default), or results from
+        :func:`subnetscope.pairwise` directly; then ``path`` is required, and the page records
+        each matrix's measure, options, samples and seed, how the layers were captured (when
+        ``pairwise`` got a ``Representations``), versions, the script that ran and the Python
+        calls that remake the results.
+    path : path-like, optional
+    subnetworks : Subnetworks or mapping label -> Subnetworks, optional
+        With results: the groups found on them (``find_subnetworks(d)``); a single one goes
+        with the matrix of its measure.
+    title : str, optional
+        With results: the page's title (default "results from Python").
 
     Examples
     --------
     >>> # subnetscope.write_report("runs/demo")  ->  PosixPath('runs/demo/report.html')
+    >>> # subnetscope.write_report(d, "report.html", subnetworks=ss.find_subnetworks(d))
     """
     import os
 
     from .._io import atomic_path
+    from .from_results import is_results, results_run_folder
 
-    text = render_report(run_dir)
+    if is_results(run_dir):
+        if path is None:
+            raise ValueError("write_report(results, path): give the file to write, e.g. "
+                             "write_report(d, 'report.html', subnetworks=groups)")
+        with results_run_folder(run_dir, subnetworks, title) as tmp:
+            text = render_report(Path(tmp) / "results").replace(
+                "run folder " + _esc(str((Path(tmp) / "results").resolve())), "made in Python")
+    elif subnetworks is not None or title is not None:
+        raise TypeError("`subnetworks=` and `title=` go with results (a LayerDistances); a run folder "
+                        "already holds its sub-networks")
+    elif isinstance(run_dir, (str, os.PathLike)):
+        text = render_report(run_dir)
+    else:
+        raise TypeError(f"write_report needs a run folder path or results (a LayerDistances, or a mapping "
+                        f"label -> LayerDistances), got {type(run_dir).__name__}")
     path = Path(run_dir) / "report.html" if path is None else Path(path)
     umask = os.umask(0)
     os.umask(umask)

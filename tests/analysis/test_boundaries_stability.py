@@ -146,7 +146,7 @@ def test_cli_subnetworks(tmp_path, capsys):
 def test_cli_subnetworks_writes_beside_the_input_run_folder_and_reports(tmp_path, capsys):
     reps, _ = planted_reps(sizes=(2, 3), n=20, seed=6)
     d = pairwise(reps)
-    # `subnetscope pairwise --out OUT` layout: OUT/distances.npz -> label from the measure, run folder OUT
+    # a file called distances.npz (`LayerDistances.save`) -> label from the measure, run folder its folder
     d.save(tmp_path / "p" / "distances.npz")
     assert main(["subnetworks", str(tmp_path / "p" / "distances.npz"), "--groups", "2"]) == 0
     assert RunFolder(tmp_path / "p").load_subnetworks()["gw"]["n_groups"] == 2

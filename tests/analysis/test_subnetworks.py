@@ -142,3 +142,28 @@ def test_silhouette_keeps_a_chain_of_small_steps_together_where_the_eigengap_spl
     assert find_subnetworks(d, select="eigengap").n_groups > 2  # why it is no longer the default
     with pytest.raises(ValueError, match="select='eigengap'.*spectral"):
         find_subnetworks(d, method="contiguous", select="eigengap")
+
+
+def test_own_silhouette_and_kmeans_match_scikit_learn():
+    # `subnetscope subnetworks` no longer imports scikit-learn's clustering (seconds of imports):
+    # the NumPy silhouette must equal scikit-learn's, and the k-means partition reach the same inertia
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    from subnetscope.analysis.subnetworks import _silhouette, kmeans
+
+    rng = np.random.default_rng(7)
+    for trial in range(8):
+        L, k = int(rng.integers(5, 30)), int(rng.integers(2, 5))
+        X = rng.normal(size=(L, 3)) + rng.integers(0, k, size=L)[:, None] * 2.0
+        D = np.sqrt(((X[:, None] - X[None]) ** 2).sum(-1))
+        labels = rng.integers(0, k, size=L)
+        labels[:k] = np.arange(k)  # every group present; singletons included sometimes
+        assert _silhouette(D, labels) == pytest.approx(silhouette_score(D, labels, metric="precomputed"), abs=1e-12)
+        ours = kmeans(X, k, seed=trial)
+
+        def inertia(lab):
+            return sum(((X[lab == j] - X[lab == j].mean(0)) ** 2).sum() for j in np.unique(lab))
+
+        theirs = KMeans(n_clusters=k, n_init=10, random_state=trial).fit_predict(X)
+        assert inertia(ours) <= inertia(theirs) * (1 + 1e-9) + 1e-12

@@ -145,8 +145,11 @@ def test_batch_size_input_kinds_and_subsample_agree():
 def test_filter_layers_and_representation_is_read_only():
     model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
     reps = capture(model, torch.randn(5, 2), lambda name, module: isinstance(module, nn.Linear))
-    assert list(reps) == ["0", "2"] and reps.shapes == {"0": (5, 3), "2": (5, 1)}
-    assert capture(model, torch.randn(5, 2), lambda name: name == "1").shapes == {"1": (5, 3)}
+    # children of an nn.Sequential are named with their type; the bare index stays accepted
+    assert list(reps) == ["0.Linear", "2.Linear"] and reps.shapes == {"0.Linear": (5, 3), "2.Linear": (5, 1)}
+    np.testing.assert_array_equal(reps["0"], reps["0.Linear"])
+    assert capture(model, torch.randn(5, 2), lambda name: name == "1").shapes == {"1.ReLU": (5, 3)}
+    assert list(capture(model, torch.randn(5, 2), ["0.Linear", "1"])) == ["0.Linear", "1.ReLU"]
     with pytest.raises(ValueError, match="read-only"):
         reps["0"][0, 0] = 1.0
     with pytest.raises(KeyError, match=r"did you mean '0'"):
@@ -204,7 +207,7 @@ def test_non_finite_and_not_batch_first_outputs_are_refused():
         def forward(self, x):
             return x.T
 
-    with pytest.raises(ValueError, match=r"layer '0' gave \d+ NaN or \+Inf values"):
+    with pytest.raises(ValueError, match=r"layer '0.Bad' gave \d+ NaN or \+Inf values"):
         capture(nn.Sequential(Bad()), -torch.ones(3, 2), ["0"])
     with pytest.raises(ValueError, match="first axis must be the batch of 3 samples"):
         capture(nn.Sequential(Transposed()), torch.ones(3, 2), ["0"])
@@ -273,6 +276,48 @@ def test_pooling_over_non_padding_tokens(pooling):
     }[pooling]
     np.testing.assert_allclose(reps["out"], expected, rtol=1e-6, atol=1e-7)
     assert reps.settings["pooling"] == pooling
+
+
+def test_auto_pooling_is_flatten_without_a_mask_and_mean_with_one():
+    torch.manual_seed(0)
+    model = TokenModel()
+    ids = torch.tensor([[1, 2, 3, 0], [4, 5, 0, 0], [0, 6, 7, 8]])
+    mask = torch.tensor([[1, 1, 1, 0], [1, 1, 0, 0], [0, 1, 1, 1]])
+    E = model.embed(ids).detach().numpy()
+    plain = capture(model, ids, ["out"])  # fixed-length ids, no mask: every position is a feature
+    assert plain.settings["pooling"] == "flatten"
+    np.testing.assert_allclose(plain["out"], E.reshape(3, -1), rtol=1e-6)
+    # a DataLoader of tokenizer-like batches is decided on its first batch
+    loader = [{"input_ids": ids[:2], "attention_mask": mask[:2]}, {"input_ids": ids[2:], "attention_mask": mask[2:]}]
+    pooled = capture(model, iter(loader), ["out"])
+    assert pooled.settings["pooling"] == "mean"
+    m = mask.numpy().astype(bool)
+    np.testing.assert_allclose(pooled["out"], np.stack([E[i][m[i]].mean(0) for i in range(3)]), rtol=1e-6)
+
+
+def test_one_dimensional_inputs_float64_inputs_and_layer_order():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 3), nn.Tanh())
+    with pytest.raises(ValueError, match=r"shape \(4,\).*4 samples of one value.*inputs\[None\]"):
+        capture(model, torch.randn(4), ["0"])
+    x = np.random.default_rng(0).normal(size=(6, 4))  # float64, the model is float32
+    reps = capture(model, x, ["0", "1"])
+    expected = model(torch.as_tensor(x, dtype=torch.float32)).detach().numpy()
+    assert reps["1"].dtype == np.float32
+    np.testing.assert_allclose(reps["1"], expected, rtol=1e-6)
+    with pytest.warns(UserWarning, match="another order than the forward pass"):
+        backwards = capture(model, x, ["1", "0"])
+    assert list(backwards) == ["1.Tanh", "0.Linear"]  # kept as given, but not silently
+
+
+def test_capture_progress_in_a_script(capsys):
+    model = nn.Sequential(nn.Linear(2, 2))
+    capture(model, torch.randn(7, 2), ["0"], batch_size=3, progress=True)
+    assert "capture: 7/7 samples (100%)" in capsys.readouterr().err
+    capture(model, torch.randn(7, 2), ["0"], batch_size=3, progress=False)
+    assert capsys.readouterr().err == ""
+    with pytest.raises(ValueError, match="`progress` must be True, False or 'auto'"):
+        capture(model, torch.randn(7, 2), ["0"], progress="yes")
 
 
 def test_pooling_refuses_layers_without_token_axis():

@@ -38,13 +38,41 @@ def _hidden_states(model, encoded):
 
 def test_hf_all_flatten_matches_output_hidden_states(tiny_bert):
     model, tokenizer = tiny_bert
-    reps = capture(model, TEXTS, "hf-all", tokenizer=tokenizer, max_length=12, batch_size=3)
+    with pytest.warns(UserWarning, match="padding becomes features"):
+        reps = capture(model, TEXTS, "hf-all", tokenizer=tokenizer, max_length=12, batch_size=3, pooling="flatten")
     assert list(reps) == ["embeddings", "block1", "block2"]
     encoded = tokenizer(TEXTS, padding="max_length", truncation=True, max_length=12, return_tensors="pt")
     hidden = _hidden_states(model, encoded)
     for name, h in zip(reps, hidden):
         np.testing.assert_allclose(reps[name], h.reshape(len(TEXTS), -1), rtol=1e-4, atol=1e-5, err_msg=name)
     assert reps.settings["padding"] == "max_length" and reps.settings["max_length"] == 12
+
+
+def test_texts_default_to_the_mean_over_real_tokens_and_say_so(tiny_bert):
+    model, tokenizer = tiny_bert
+    reps = capture(model, TEXTS, "hf-blocks", tokenizer=tokenizer, batch_size=3)
+    assert reps.settings["pooling"] == "mean" and "non-padding" in reps.settings["pooling_rule"]
+    encoded = tokenizer(TEXTS, padding="longest", return_tensors="pt")
+    mask = encoded["attention_mask"].numpy().astype(bool)
+    assert not mask.all()  # the texts differ in length: padding is there to be ignored
+    hidden = _hidden_states(model, encoded)
+    expected = np.stack([hidden[2][j][mask[j]].mean(0) for j in range(len(TEXTS))])
+    np.testing.assert_allclose(reps["block2"], expected, rtol=1e-4, atol=1e-5)
+    # a tokenizer's output with its mask: the same rule
+    assert capture(model, dict(encoded), ["encoder.layer.0"]).settings["pooling"] == "mean"
+    # one string is one sample, not a TypeError deep in torch
+    one = capture(model, TEXTS[2], "hf-blocks", tokenizer=tokenizer)
+    np.testing.assert_allclose(one["block2"], reps["block2"][2:3], rtol=1e-4, atol=1e-5)
+    with pytest.raises(TypeError, match="one string .*pass `tokenizer=`"):
+        capture(model, "a red mat", "hf-blocks")
+
+
+def test_did_you_mean_the_preset_for_a_near_miss(tiny_bert):
+    model, tokenizer = tiny_bert
+    with pytest.raises(ValueError, match="did you mean the preset 'hf-blocks'"):
+        capture(model, TEXTS, ["hf-block"], tokenizer=tokenizer)
+    with pytest.raises(ValueError, match="did you mean 'hf-blocks'"):
+        capture(model, TEXTS, "hf-block", tokenizer=tokenizer)
 
 
 @pytest.mark.parametrize("pooling", ["mean", "cls", "last"])
@@ -79,7 +107,7 @@ def test_hf_tuple_output_of_self_attention_is_unwrapped_to_its_first_element(tin
     finally:
         handle.remove()
     assert isinstance(seen[0], tuple)  # (context, attention weights)
-    reps = capture(model, encoded, [name], batch_size=7)
+    reps = capture(model, encoded, [name], batch_size=7, pooling="flatten")
     np.testing.assert_allclose(reps[name], seen[0][0].reshape(len(TEXTS), -1).numpy(), rtol=1e-5, atol=1e-6)
 
 

@@ -137,3 +137,21 @@ def test_cli_capture_writes_a_store(tmp_path, capsys):
     code = main(["capture", str(tmp_path / "model.pt"), str(tmp_path / "inputs.pt"), "--layers", "blocks.0.hook_resid_pre",
                  "--out", str(tmp_path / "store")])
     assert code == 2 and "already holds a different capture" in capsys.readouterr().err
+
+
+def test_cli_capture_checks_inputs_first_and_explains_hub_names(tmp_path, capsys, monkeypatch):
+    from subnetscope.cli import capture as cli_capture
+    from subnetscope.cli import main
+
+    loaded = []
+    monkeypatch.setattr(cli_capture, "load_model", lambda path: loaded.append(path) or (None, None))
+    assert main(["capture", str(tmp_path / "model.pt"), str(tmp_path / "texts.txt"), "--layers", "hf-blocks",
+                 "--out", str(tmp_path / "store")]) == 2
+    assert "texts.txt' do not exist" in capsys.readouterr().err and loaded == []  # no model was loaded
+    monkeypatch.undo()
+    (tmp_path / "texts.txt").write_text("a text\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["capture", "sentence-transformers/all-MiniLM-L6-v2", "texts.txt", "--layers", "hf-blocks",
+                 "--out", "store"]) == 2
+    err = capsys.readouterr().err
+    assert "looks like a Hugging Face hub name" in err and "offline" in err and "local model folder" in err

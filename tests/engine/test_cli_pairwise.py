@@ -20,7 +20,7 @@ def test_jobs_and_cache_resume(tmp_path, capsys):
     assert "10 pairs (10 computed, 0 from cache)" in capsys.readouterr().out
     assert main(args) == 0
     assert "10 pairs (0 computed, 10 from cache)" in capsys.readouterr().out
-    d = LayerDistances.load(tmp_path / "out" / "distances.npz")
+    d = LayerDistances.load(tmp_path / "out" / "distances" / "gw.npz")
     np.testing.assert_array_equal(d.matrix, pairwise(reps).matrix)
     # same cache, other option: refused with the reason, exit 2
     assert main(args + ["-o", "normalize=mean"]) == 2
@@ -33,7 +33,7 @@ def test_one_gw_start_from_the_command_line(tmp_path, capsys):
     np.savez(tmp_path / "reps.npz", **reps)
     args = ["pairwise", str(tmp_path / "reps.npz"), "--out", str(tmp_path / "out"), "-o", "starts=product"]
     assert main(args) == 0
-    d = LayerDistances.load(tmp_path / "out" / "distances.npz")
+    d = LayerDistances.load(tmp_path / "out" / "distances" / "gw.npz")
     np.testing.assert_array_equal(d.matrix, pairwise(reps, starts=("product",)).matrix)
     assert set(d.info["gw_wins"]) <= {"product", "init"}
 
@@ -59,6 +59,6 @@ def test_scheduler_address(tmp_path, capsys):
         code = main(["pairwise", str(tmp_path / "reps.npz"), "--out", str(tmp_path / "out"),
                      "--no-progress", "--scheduler", cluster.scheduler_address])
     assert code == 0
-    d = LayerDistances.load(tmp_path / "out" / "distances.npz")
+    d = LayerDistances.load(tmp_path / "out" / "distances" / "gw.npz")
     assert d.info["scheduler"] == "dask"
     np.testing.assert_array_equal(d.matrix, pairwise(reps).matrix)

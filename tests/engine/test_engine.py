@@ -212,6 +212,11 @@ def test_progress_bar_and_summary_line(capsys):
     err = capsys.readouterr().err
     assert "15/15" in err
     assert "15 pairs (15 computed, 0 from cache)" in err and "Frank-Wolfe iterations" in err
+    # stderr is no terminal here (a script, a log): plain lines, the layers' preparation included
+    assert "gw: preparing layers: 0/6 layers (0%)" in err and "gw: preparing layers: 6/6 layers (100%)" in err
+    assert "\r" not in err
+    pairwise(_chain(n=20))  # "auto" in a script: a short run says nothing
+    assert capsys.readouterr().err == ""
 
 
 def test_engine_argument_errors(tmp_path):

@@ -22,7 +22,7 @@ def test_pairwise_command_accepts_baselines_and_options(tmp_path, name):
     np.savez(tmp_path / "reps.npz", **{f"l{i}": np.tanh(rng.normal(size=(30, 4))) for i in range(3)})
     assert main(["pairwise", str(tmp_path / "reps.npz"), "--measure", name, "--out", str(tmp_path / "o"),
                  "--no-progress"]) == 0
-    assert (tmp_path / "o" / "distances.npz").is_file()
+    assert (tmp_path / "o" / "distances" / f"{name}.npz").is_file()
 
 
 def test_pairwise_command_reports_bad_measure_option(tmp_path, capsys):

@@ -42,6 +42,12 @@ def test_boundaries_from_a_subnetwork_record():
     record = {"boundaries": [2], "ranges": []}
     rows, cols = _line_positions(plot_distances(d, boundaries=record))
     assert rows == cols == [1.5]
+    # the Subnetworks that find_subnetworks returns, as the docs say
+    from subnetscope.analysis.subnetworks import Subnetworks
+
+    groups = Subnetworks(names=d.names, labels=[0, 0, 0, 1, 1, 0], method="spectral")
+    rows, cols = _line_positions(plot_distances(d, boundaries=groups))
+    assert rows == cols == [2.5, 4.5]
 
 
 def test_labels_are_thinned_for_many_layers_but_keep_order():

@@ -39,7 +39,8 @@ window.addEventListener("load", function () { setTimeout(function () {
   var canvases = Array.prototype.map.call(document.querySelectorAll("canvas.heatmap"), function (c) {
     var r = c.getBoundingClientRect(), cell = Number(c.dataset.cell), margin = Number(c.dataset.margin);
     var L = JSON.parse(document.getElementById(c.dataset.source).textContent).names.length;
-    var x = margin + (L - 0.5) * cell, y = 0.5 * cell;  // centre of the top-right cell, canvas pixels
+    var top = Number(c.dataset.top || 0);  // room above the first row, for its label
+    var x = margin + (L - 0.5) * cell, y = top + 0.5 * cell;  // centre of the top-right cell, canvas pixels
     c.dispatchEvent(new MouseEvent("mousemove", {clientX: r.left + x * r.width / c.width,
                                                   clientY: r.top + y * r.height / c.height, bubbles: true}));
     var px = c.getContext("2d").getImageData(Math.floor(x), Math.floor(y), 1, 1).data;

@@ -129,11 +129,17 @@ def test_cli_writes_the_report_and_fails_cleanly(run_folder, tmp_path, capsys):
 
 def test_long_summary_values_fold_and_selection_scores_are_rounded(run_folder):
     per_layer = {f"layer{k}": 0.123456789 * k for k in range(40)}
-    run_folder.update_meta(summary={"groups": 2, "target_distances": per_layer})
+    run_folder.update_meta(summary={"groups": 2, "per_layer": per_layer,
+                                    "training": {"stages": [{"stage": "s1", "val_accuracy": 1.0},
+                                                            {"stage": "s2", "val_accuracy": 0.84}]}})
     parsed = _parse(render_report(run_folder.path))
     page = " ".join(parsed.text)
     assert ("details", {}) in parsed.tags and ("summary", {}) in parsed.tags
-    assert "(40 entries)" in page  # folded, with the count shown
-    assert '"layer39": 4.814' in page  # the full value is still there, unfolded on click
+    assert "per layer (40 entries)" in page  # folded, with the count shown
+    assert "layer39 4.815" in page and '"layer39"' not in page  # a table of values, not raw JSON
+    # the stages are a table, and the one short of 100% is a caveat at the top of the page
+    assert "training stages" in page and "84.0% validation accuracy" in page
+    assert "s2" in parsed.text and "entries" not in " ".join(t for t in parsed.text if "per layer" not in t)
+    assert page.index("Read these first") < page.index("Layer ranges:")  # caveats before the findings
     assert "scores 2: 0.61, 3: 0.22" in page
     assert "groups" in page and "2" in page  # short values stay plain

@@ -294,16 +294,25 @@ def _figures(run, distances, subnetworks, summary, model, samples) -> None:
                         title=f"Model {model}: GW between all {len(distances.names)} representations (n = {samples})")
     run.save_figure("gw_heatmap", ax.figure, caption="All-pairs GW (Fig. 3 analogue) with the found "
                     "sub-network boundaries (between groups of consecutive layers).")
-    ax = plot_layer_changes(distances)
-    run.save_figure("gw_layer_changes", ax.figure, caption="GW distance of each layer to its predecessor.")
+    ax = plot_layer_changes(distances, boundaries=subnetworks.boundaries)
+    run.save_figure("gw_layer_changes", ax.figure, caption="GW distance of each layer to its predecessor: "
+                    "change points in red, sub-network boundaries dotted.")
     if "target_distances" in summary:
         from ...plots._common import pyplot
 
         plt = pyplot()
-        fig, ax = plt.subplots(figsize=(10, 3.5))
+        from ...plots._common import label_layers
+
+        fig, ax = plt.subplots(figsize=(12, 4.2))
         for t, values in summary["target_distances"].items():
-            ax.plot(list(values.values()), label=t, marker=".")
-        ax.set_xlabel("layer index (31 per block)")
-        ax.set_ylabel("GW to target")
-        ax.legend()
-        run.save_figure("gw_to_targets", fig, caption="GW from every layer to each known target (Table 1).")
+            ax.plot(list(values.values()), label=f"target {t}", marker=".")
+        names = list(next(iter(summary["target_distances"].values())))
+        label_layers(ax, names, "x", 48)
+        ax.set_xlim(-0.5, len(names) - 0.5)
+        ax.set_ylabel("GW distance to the target")
+        ax.set_title(f"Model {model}: GW from every layer to each known target (n = {samples}); "
+                     "lower = the layer computes it")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+        run.save_figure("gw_to_targets", fig, caption="GW from every layer to each known target (Table 1 "
+                        "analogue): a dip means the layer's geometry matches that quantity's.")
