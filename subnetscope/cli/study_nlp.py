@@ -20,8 +20,9 @@ def register(studies) -> None:
                     "explicitly overrides the plan.")
     p.add_argument("run_dir", nargs="?", default="runs/nlp", help="run folder to write (default runs/nlp)")
     p.add_argument("--model", default=None, help="local HF encoder folder or hub name (default: offline MiniLM)")
-    p.add_argument("--data", default=None, help=".tsv/.csv/.jsonl with text and label columns, a `datasets` name, or "
-                                                "'smoke' (one-word smoke set); default: the generated compositional set")
+    p.add_argument("--data", default=None,
+                   help=".tsv/.csv/.jsonl with text and label columns, a `datasets` name, or 'smoke' (one-word "
+                        "smoke set); default: the generated compositional set")
     p.add_argument("--text-column", default=None)
     p.add_argument("--label-column", default=None)
     p.add_argument("--paper-scale", action="store_true",
@@ -47,7 +48,8 @@ def register(studies) -> None:
                         "CPU; 0: torch's default)")
     p.add_argument("--head", choices=("cls", "mean"), default=None,
                    help="what the classifier reads: 'mean' of the last block's tokens (default) or the HF pooler "
-                        "on [CLS] ('cls', the paper's BERT; with MiniLM, models cut to <= 4 blocks then stay at chance)")
+                        "on [CLS] ('cls', the paper's BERT; with MiniLM, models cut to <= 4 blocks then stay at "
+                        "chance)")
     p.add_argument("--train-word-embeddings", action="store_true", default=None,
                    help="also train the word-embedding table (default: fixed, a third faster per CPU step)")
     p.add_argument("--probe-samples", type=int, default=None,

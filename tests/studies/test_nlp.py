@@ -234,7 +234,8 @@ def test_run_nlp_study_end_to_end_on_a_tiny_bert(tiny_bert_dir, tmp_path):
     from subnetscope.studies.nlp import run_nlp_study
 
     lines = []
-    run = run_nlp_study(tmp_path / "run", model=tiny_bert_dir, data="smoke", max_examples=300, n_samples=40, epochs=4,
+    run = run_nlp_study(tmp_path / "run", model=tiny_bert_dir, data="smoke", max_examples=300, test_fraction=0.3,
+                        n_samples=40, epochs=4,
                         lr=1e-2, seeds=(0, 1), sparsity=(0.5,), checkpoint_every=20, head="cls",
                         train_word_embeddings=True, log=lines.append)
     meta = RunFolder(run.path).read_meta()

@@ -150,7 +150,8 @@ def _sentence(w: _Writer, kind: str):
     if kind == "relative":  # the nested clause is an opinion (never negated); the main clause decides
         c1["negations"] = 0
         subject = w.pick(SUBJECTS)
-        inner = f"{subject} , which {w.pick(OPINION_HOLDERS)} {w.pick(('called', 'found'))} {w.adjective(c1['polarity'])} ,"
+        verb = w.pick(("called", "found"))
+        inner = f"{subject} , which {w.pick(OPINION_HOLDERS)} {verb} {w.adjective(c1['polarity'])} ,"
         return w.clause(c2["polarity"], c2["negations"], subject=inner) + " .", clauses, 1
     # comparison: "more X than" keeps X's polarity; "less X than" and "not as X as" flip it
     c1["negations"] = int(rng.random() < 0.5)

@@ -171,7 +171,8 @@ def load_text_data(
     ----------
     data : path or str, optional
         None: :func:`~.compositional.compositional_sentiment` with ``max_examples`` sentences
-        (default 4000 when None) split by ``test_fraction``. ``"smoke"``: :func:`smoke_sentiment`. A ``.tsv``/``.csv``/``.jsonl`` file with a header (the
+        (default 4000 when None) split by ``test_fraction``. ``"smoke"``: :func:`smoke_sentiment`.
+        A ``.tsv``/``.csv``/``.jsonl`` file with a header (the
         GLUE SST-2 ``train.tsv`` has ``sentence<TAB>label``). Any other string is passed to
         ``datasets.load_dataset(data, split=split)`` when `datasets` is installed.
     text_column, label_column : str, optional

@@ -16,7 +16,8 @@ from ..._validation import check_choice
 from ...models.hf import minilm_path  # the one place that knows where the offline MiniLM lives
 
 __all__ = ["minilm_path", "load_classifier", "encoder_layers", "block_outputs", "evaluate", "fine_tune",
-           "FineTuneResult", "prune_structured", "freeze_before", "truncate_blocks", "use_mean_head", "freeze_word_embeddings", "HEADS"]
+           "FineTuneResult", "prune_structured", "freeze_before", "truncate_blocks", "use_mean_head",
+           "freeze_word_embeddings", "HEADS"]
 
 POOLINGS = ("mean", "cls", "flatten")
 #: What the classifier reads: "cls" the HF default (pooler = dense + tanh on the last block's [CLS]

