@@ -228,6 +228,14 @@ def test_cli_reports_a_missing_data_file(capsys, tmp_path):
     assert not run.exists()  # nothing is written for a run that cannot start
 
 
+def test_run_nlp_study_refuses_an_unknown_head_before_writing(tmp_path):
+    from subnetscope.studies.nlp import run_nlp_study
+
+    with pytest.raises(ValueError, match="head"):
+        run_nlp_study(tmp_path / "run", head="pooled")
+    assert not (tmp_path / "run").exists()
+
+
 # --- the whole pipeline -----------------------------------------------------------------------
 def test_run_nlp_study_end_to_end_on_a_tiny_bert(tiny_bert_dir, tmp_path):
     from subnetscope.runs import RunFolder

@@ -12,11 +12,12 @@ import numpy as np
 
 from ..._io import save_npz
 from ..._system import load_average
+from ..._validation import check_choice
 from ...runs import RunFolder
 from .data import load_text_data
-from .models import (block_outputs, evaluate, fine_tune, freeze_before, freeze_word_embeddings, load_classifier,
-                     prune_structured, truncate_blocks)
 from .figures import write_figures
+from .models import (HEADS, block_outputs, evaluate, fine_tune, freeze_before, freeze_word_embeddings,
+                     load_classifier, prune_structured, truncate_blocks)
 from .readouts import bow_baseline, write_cls_table, write_quantity_tables
 
 __all__ = ["run_nlp_study", "cross_distances", "boundary_block", "DEFAULTS", "PAPER_SCALE"]
@@ -145,11 +146,14 @@ def run_nlp_study(
     probe_samples : int, optional
         Test sentences the quantity probes and the [CLS] diagnostic read (None: the whole split).
 
-    The defaults (:data:`DEFAULTS`) run every analysis at a small scale (2 seeds, max length 32,
-    600 examples); :data:`PAPER_SCALE` holds the paper's settings.
+    The defaults (:data:`DEFAULTS`) run every analysis at a small scale (2000 generated sentences,
+    2 seeds, max length 40, 100 steps per fine-tuning); :data:`PAPER_SCALE` holds the paper's
+    settings. On the compositional set, tables ``probes_*`` / ``targets_*`` hold where each known
+    quantity is readable, and ``cls_diagnostic`` what a classifier cut after block n can read.
     """
     if not seeds:
         raise ValueError("`seeds` must name at least one seed, got none")
+    check_choice(head, "head", HEADS)
     with _torch_threads(threads):
         return _run(run_dir, model=model, data=data, text_column=text_column, label_column=label_column,
                     max_examples=max_examples, test_fraction=test_fraction, n_samples=n_samples, pooling=pooling,
