@@ -167,14 +167,23 @@ def paper_setting(args) -> int:
         "scheduler": d.info.get("scheduler"), "cores": os.cpu_count(), "machine": platform.platform(),
         "load_average_start": list(load), "load_average_end": list(os.getloadavg()), "peak_rss_mib": peak_rss_mb(),
     }
-    print("\n| run | seconds | vs POT loop | ours <= POT (sample) | mean rel. diff | worst rel. diff |")
+    row = {"seconds": seconds, **{k: result[k] for k in ("speedup_vs_pot", "fraction_ours_le_pot", "mean_rel_diff",
+                                                        "worst_rel_diff")}}
+    return print_table(f"POT loop (paper), scaled from {len(chosen)} pairs", t_pot,
+                       {f"defaults, all {total} pairs (value check on the sample)": row}, result, args.json)
+
+
+def print_table(pot_label: str, t_pot: float, runs: dict, result: dict, json_path: Path | None) -> int:
+    """The short table every run prints, and the JSON."""
+    print("\n| run | seconds | vs POT loop | ours <= POT | mean rel. diff | worst rel. diff |")
     print("|---|---|---|---|---|---|")
-    print(f"| POT loop (paper), scaled from {len(chosen)} pairs | {t_pot:.0f} | 1x | - | - | - |")
-    print(f"| ours, defaults, all {total} pairs | {seconds:.0f} | {result['speedup_vs_pot']:.2f}x | "
-          f"{100 * result['fraction_ours_le_pot']:.1f}% | {result['mean_rel_diff']:+.2%} | {result['worst_rel_diff']:+.1e} |")
+    print(f"| {pot_label} | {t_pot:.1f} | 1x | - | - | - |")
+    for label, r in runs.items():
+        print(f"| {label} | {r['seconds']:.1f} | {r['speedup_vs_pot']:.2f}x | "
+              f"{100 * r['fraction_ours_le_pot']:.1f}% | {r['mean_rel_diff']:+.2%} | {r['worst_rel_diff']:+.1e} |")
     print(f"peak memory (max RSS of this process): {result['peak_rss_mib']:.0f} MiB")
-    if args.json is not None:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
+    if json_path is not None:
+        json_path.write_text(json.dumps(result, indent=2) + "\n")
     return 0
 
 
@@ -274,16 +283,7 @@ def _run(args) -> int:
         "machine": platform.platform(), "pot_seconds": t_pot, "ours": runs,
         "peak_rss_mib": peak_rss_mb(),
     }
-    print("\n| run | seconds | vs POT loop | ours <= POT | mean rel. diff | worst rel. diff |")
-    print("|---|---|---|---|---|---|")
-    print(f"| POT loop (paper) | {t_pot:.1f} | 1x | - | - | - |")
-    for label, r in runs.items():
-        print(f"| {label} | {r['seconds']:.1f} | {r['speedup_vs_pot']:.2f}x | "
-              f"{100 * r['fraction_ours_le_pot']:.1f}% | {r['mean_rel_diff']:+.2%} | {r['worst_rel_diff']:+.1e} |")
-    print(f"peak memory (max RSS of this process): {result['peak_rss_mib']:.0f} MiB")
-    if args.json is not None:
-        args.json.write_text(json.dumps(result, indent=2) + "\n")
-    return 0
+    return print_table("POT loop (paper)", t_pot, runs, result, args.json)
 
 
 if __name__ == "__main__":
