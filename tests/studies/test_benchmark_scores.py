@@ -8,7 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from subnetscope.studies.benchmark import (adjusted_rand, boundaries, boundary_scores, coassignment_agreement,
+from subnetscope.studies.benchmark import (adjusted_rand, boundaries, boundary_scores, boundary_step_auc,
+                                           coassignment_agreement,
                                            mean_interval, score_partition)
 
 
@@ -125,3 +126,18 @@ def test_scores_brute_force_on_all_small_partitions():
             if tb:
                 assert math.isclose(s["recall"], len(tb & fb) / len(tb))
                 assert s["recall_near"] >= s["recall"]
+
+
+def test_boundary_step_auc_on_hand_made_matrices():
+    truth = np.array([0, 0, 0, 1, 1])
+    L = truth.size
+    steps = [0.1, 0.2, 0.9, 0.3]  # D[i-1, i]; the boundary step (into layer 3) is the largest
+    D = np.zeros((L, L))
+    for i, s in enumerate(steps, start=1):
+        D[i - 1, i] = D[i, i - 1] = s
+    assert boundary_step_auc(D, truth) == 1.0
+    D[2, 3] = D[3, 2] = 0.2  # now below one inside step (0.3), tied with another (0.2)
+    assert boundary_step_auc(D, truth) == pytest.approx((1 + 0.5 + 0) / 3)
+    assert boundary_step_auc(D, np.zeros(L, dtype=int)) is None  # no boundary: undefined
+    with pytest.raises(ValueError, match="5 x 5"):
+        boundary_step_auc(D[:4, :4], truth)

@@ -3,7 +3,8 @@
 One row per measure label × setting (method, number of groups given or automatic). Scores
 over the cases with a true partition (not the controls): mean ARI with its 95% t-interval,
 boundary precision / recall (exact and within one layer), |error in the number of groups|
-(automatic only: given is exact by construction); over all cases: bootstrap stability
+(automatic only: given is exact by construction), and whether the matrix itself steps at the
+true boundaries (boundary-step AUC, apart from any clustering); over all cases: bootstrap stability
 (coassignment agreement of the automatic spectral partition, one figure per measure) and
 the pairwise time; over the controls: false discoveries (more than one group found,
 automatic settings only). Cases a measure could not run on are counted in the row's note.
@@ -15,7 +16,9 @@ from collections import defaultdict
 from typing import Any, Sequence
 
 from ..._io import write_json
-from .scores import mean_interval
+import numpy as np
+
+from .scores import boundary_step_auc, mean_interval
 
 __all__ = ["aggregate", "write_leaderboard"]
 
@@ -65,6 +68,8 @@ def aggregate(records: Sequence[dict], labels: Sequence[str]) -> list[dict[str, 
                 row["false_discoveries"] = {"count": int(sum(found)), "controls": len(found)}
             else:
                 row["false_discoveries"] = None
+            row["step_auc"] = mean_interval(boundary_step_auc(np.asarray(r["matrix"]), np.asarray(r["truth"]))
+                                            for r in truth_ok)
             row["stability"] = mean_interval(r["stability"].get("agreement") for r in ok if "stability" in r)
             row["seconds"] = mean_interval(r["seconds"] for r in ok)
             by_family = defaultdict(list)
@@ -84,7 +89,7 @@ def _table_rows(rows: Sequence[dict]) -> list[list[Any]]:
         fd = r["false_discoveries"]
         out.append([r["measure"], r["setting"], f"{r['cases']}/{r['cases_total']}", _fmt(r["ari"]),
                     _fmt(r["precision"]), _fmt(r["recall"]), _fmt(r["precision_near"]), _fmt(r["recall_near"]),
-                    _fmt(r["k_error"]) if r["setting"].endswith("auto") else "—",
+                    _fmt(r["k_error"]) if r["setting"].endswith("auto") else "—", _fmt(r["step_auc"]),
                     _fmt(r["stability"]), f"{fd['count']}/{fd['controls']}" if fd else "—",
                     _fmt(r["seconds"], 1), r["note"]])
     return out
@@ -127,11 +132,12 @@ def write_leaderboard(run, records: Sequence[dict], dropped: dict, labels: Seque
     write_json(run.path / "benchmark" / "leaderboard.json",
                {"rows": rows, "dropped": dropped, "n_records": len(records)})
     columns = ["measure", "setting", "cases", "ARI [95% CI]", "precision", "recall", "precision ±1", "recall ±1",
-               "|k error|", "stability", "false discoveries", "pairwise s", "note"]
+               "|k error|", "step AUC", "stability", "false discoveries", "pairwise s", "note"]
     run.save_table("leaderboard", "Benchmark leaderboard (cases with a true partition; controls for false "
                    "discoveries)", columns, _table_rows(rows),
                    "mean [95% t-interval] over cases and seeds; stability: bootstrap coassignment agreement of "
-                   "the automatic spectral partition; precision/recall n/a when nothing was found/to find")
+                   "the automatic spectral partition; precision/recall n/a when nothing was found/to find; step AUC: "
+                   "P(distance between consecutive layers across a true boundary > inside a group), 0.5 = no signal")
     families = sorted({f for r in rows for f in r["ari_by_family"]})
     run.save_table("ari_by_family", "Mean ARI per case family", ["measure", "setting", *families],
                    [[r["measure"], r["setting"], *[_fmt(r["ari_by_family"][f]) if f in r["ari_by_family"] else "—"

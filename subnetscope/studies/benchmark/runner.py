@@ -56,7 +56,8 @@ def evaluate(case: Case, measure: str, options: dict | None = None, *, boot: int
 
     options = dict(options or {})
     record: dict[str, Any] = {"case": case.name, "family": case.family, "measure": measure, "options": options,
-                              "n_layers": len(case.reps), "n_samples": case.n_samples, "k_true": case.n_groups}
+                              "n_layers": len(case.reps), "n_samples": case.n_samples, "k_true": case.n_groups,
+                              "truth": case.truth.tolist()}
     if not get_measure(measure).handles_different_dims and len(set(case.widths)) > 1:
         return {**record, "status": "needs equal widths",
                 "note": f"layer widths {sorted(set(case.widths))} differ; {measure} compares coordinates"}
@@ -186,6 +187,7 @@ def run_benchmark(out: str | Path, *, preset: str = "quick", measures: Sequence[
                     print(f"[benchmark] {spec.name} × {label}: {record['status']}"
                           + (f", {record['seconds']:.1f} s" if "seconds" in record else "")
                           + (f", contiguous/given ARI {best:.2f}" if best is not None else ""), flush=True)
+            record.setdefault("truth", case.truth.tolist())  # records written before it was kept
             result.records.append(record)
     result.leaderboard = write_leaderboard(run, result.records, result.dropped, list(settings))
     if report:

@@ -12,6 +12,11 @@ Every score compares two label vectors over the same layers in network order (``
   when there is nothing to find; they are left out of means rather than counted as 0 or 1.
 * :func:`coassignment_agreement` — bootstrap stability: 1 − mean |coassignment − reference
   co-membership| over pairs of layers (1: every replicate reproduced the reference partition).
+* :func:`boundary_step_auc` — does the matrix itself step at the true boundaries? The
+  probability that the distance between two consecutive layers across a true boundary exceeds
+  that between two consecutive layers of one group (ties count half; 0.5: no signal, 1: every
+  boundary step is larger than every step inside a group). It judges the measure apart from
+  the clustering. None without both kinds of steps.
 * :func:`mean_interval` — mean and 95% t-interval over cases and seeds.
 """
 
@@ -21,8 +26,8 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["adjusted_rand", "boundaries", "boundary_scores", "coassignment_agreement", "mean_interval",
-           "score_partition"]
+__all__ = ["adjusted_rand", "boundaries", "boundary_scores", "boundary_step_auc", "coassignment_agreement",
+           "mean_interval", "score_partition"]
 
 
 def _labels(labels: Any, name: str) -> np.ndarray:
@@ -99,6 +104,21 @@ def coassignment_agreement(reference: Any, coassignment: Any) -> float:
     same = (ref[:, None] == ref[None, :]).astype(float)
     iu = np.triu_indices(ref.size, 1)
     return float(1.0 - np.mean(np.abs(C[iu] - same[iu])))
+
+
+def boundary_step_auc(matrix: Any, truth: Any) -> float | None:
+    """P(step across a true boundary > step inside a group), ties half; steps are D[i - 1, i]."""
+    t = _labels(truth, "truth")
+    D = np.asarray(matrix, dtype=float)
+    if D.shape != (t.size, t.size):
+        raise ValueError(f"`matrix` must be {t.size} x {t.size} (one row per layer of `truth`), got {D.shape}")
+    steps = D[np.arange(1, t.size), np.arange(t.size - 1)]
+    across = steps[t[1:] != t[:-1]]
+    inside = steps[t[1:] == t[:-1]]
+    if across.size == 0 or inside.size == 0:
+        return None
+    wins = (across[:, None] > inside[None, :]).sum() + 0.5 * (across[:, None] == inside[None, :]).sum()
+    return float(wins / (across.size * inside.size))
 
 
 def score_partition(truth: Any, found: Any, tolerance: int = 1) -> dict[str, Any]:
