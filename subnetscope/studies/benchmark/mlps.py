@@ -84,6 +84,36 @@ def _hidden(stack, x):
     return outs, x
 
 
+def _chain_setup(count: int, name: str, least: int, p: int, n: int, seed: int, salt: int):
+    """Seeded generator, inputs (NumPy and torch), captured rows and the chain of targets."""
+    import torch
+
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or not least <= count <= 6:
+        raise ValueError(f"`{name}` must be an integer between {least} and 6, got {count!r}")
+    rng = np.random.default_rng([seed, salt])
+    torch.manual_seed(seed)
+    a, b, X, rows = modular_inputs(p, n, seed)
+    funcs, targets = chain_targets(a, b, p, count, rng)
+    return rng, X, torch.as_tensor(X), rows, funcs, targets
+
+
+def _capture(stacks, x, prefix: str, links=()):
+    """Every ReLU output of ``stacks`` run in order on x (``links[m - 1]`` between stacks m - 1
+    and m), named ``<prefix><m>.relu<j>``, and the index of its stack (the truth)."""
+    import torch
+
+    reps, truth = {}, []
+    with torch.no_grad():
+        for m, stack in enumerate(stacks):
+            if m > 0 and links:
+                x = links[m - 1](x)
+            outs, x = _hidden(stack, x)
+            for j, h in enumerate(outs):
+                reps[f"{prefix}{m + 1}.relu{j + 1}"] = h.numpy().astype(float)
+                truth.append(m)
+    return reps, np.array(truth)
+
+
 def _freeze(module) -> None:
     for p in module.parameters():
         p.requires_grad_(False)
@@ -100,13 +130,7 @@ def stagewise_mlp(n_stages: int = 3, *, p: int = 17, n: int = 250, widths: Seque
     import torch
     from torch import nn
 
-    if not 1 <= n_stages <= 6:
-        raise ValueError(f"`n_stages` must be between 1 and 6, got {n_stages!r}")
-    rng = np.random.default_rng([seed, 11])
-    torch.manual_seed(seed)
-    a, b, X, rows = modular_inputs(p, n, seed)
-    funcs, targets = chain_targets(a, b, p, n_stages, rng)
-    Xt = torch.as_tensor(X)
+    rng, X, Xt, rows, funcs, targets = _chain_setup(n_stages, "n_stages", 1, p, n, seed, salt=11)
     stages, meta_stages, d_in, feed = [], [], X.shape[1], Xt
     for k, (fname, y) in enumerate(zip(funcs, targets)):
         width, depth = _shape(rng, widths, depths)
@@ -124,17 +148,10 @@ def stagewise_mlp(n_stages: int = 3, *, p: int = 17, n: int = 250, widths: Seque
             feed = stack(feed)
         stages.append(stack)
         d_in = width
-    reps, truth = {}, []
-    with torch.no_grad():
-        x = Xt[rows]
-        for k, stack in enumerate(stages):
-            outs, x = _hidden(stack, x)
-            for j, h in enumerate(outs):
-                reps[f"stage{k + 1}.relu{j + 1}"] = h.numpy().astype(float)
-                truth.append(k)
+    reps, truth = _capture(stages, Xt[rows], "stage")
     meta = {"generator": "stagewise_mlp", "p": p, "n": len(rows), "seed": seed, "stages": meta_stages,
             "target_accuracy": target_accuracy}
-    return Case(f"mlp-{n_stages}stages-s{seed}", "stagewise-mlp", reps, np.array(truth), meta)
+    return Case(f"mlp-{n_stages}stages-s{seed}", "stagewise-mlp", reps, truth, meta)
 
 
 def stitched_mlp(n_modules: int = 2, *, p: int = 17, n: int = 250, widths: Sequence[int] = (24, 64),
@@ -144,13 +161,7 @@ def stitched_mlp(n_modules: int = 2, *, p: int = 17, n: int = 250, widths: Seque
     import torch
     from torch import nn
 
-    if not 2 <= n_modules <= 5:
-        raise ValueError(f"`n_modules` must be between 2 and 5, got {n_modules!r}")
-    rng = np.random.default_rng([seed, 13])
-    torch.manual_seed(seed)
-    a, b, X, rows = modular_inputs(p, n, seed)
-    funcs, targets = chain_targets(a, b, p, n_modules, rng)
-    Xt = torch.as_tensor(X)
+    rng, X, Xt, rows, funcs, targets = _chain_setup(n_modules, "n_modules", 2, p, n, seed, salt=13)
     modules, heads, meta_modules = [], [], []
     for m, (fname, y) in enumerate(zip(funcs, targets)):
         width, depth = _shape(rng, widths, depths)
@@ -195,19 +206,10 @@ def stitched_mlp(n_modules: int = 2, *, p: int = 17, n: int = 250, widths: Seque
                               {"modules": meta_modules})
         _freeze(stitch)
         stitches.append(stitch)
-    reps, truth = {}, []
-    with torch.no_grad():
-        x = Xt[rows]
-        for m, stack in enumerate(modules):
-            if m > 0:
-                x = stitches[m - 1](x)  # the stitch itself is not a layer of either module
-            outs, x = _hidden(stack, x)
-            for j, h in enumerate(outs):
-                reps[f"module{m + 1}.relu{j + 1}"] = h.numpy().astype(float)
-                truth.append(m)
+    reps, truth = _capture(modules, Xt[rows], "module", stitches)  # a stitch is a layer of neither module
     meta = {"generator": "stitched_mlp", "p": p, "n": len(rows), "seed": seed, "modules": meta_modules,
             "target_accuracy": target_accuracy}
-    return Case(f"stitched-{n_modules}modules-s{seed}", "stitched", reps, np.array(truth), meta)
+    return Case(f"stitched-{n_modules}modules-s{seed}", "stitched", reps, truth, meta)
 
 
 def random_mlp(n_layers: int = 8, *, p: int = 17, n: int = 250, widths: Sequence[int] = (24, 64),
