@@ -87,3 +87,29 @@ def test_unknown_measure_and_contradicting_flags_are_refused(tmp_path, capsys):
     assert main(["benchmark", "--quick", "--preset", "tiny", "--out", str(tmp_path / "x")]) == 2
     assert "contradict" in capsys.readouterr().err
     assert measure_settings(["gw-pot-start"]) == {"gw-pot-start": ("gw", {"starts": ("product",), "warm_start": False})}
+
+
+@pytest.mark.parametrize("preset", ["tiny", "quick", "full"])
+def test_every_preset_case_fits_its_generator(preset):
+    import inspect
+
+    from subnetscope.studies.benchmark.suite import generators
+
+    specs = preset_cases(preset)
+    assert len({s.name for s in specs}) == len(specs)
+    for spec in specs:
+        inspect.signature(generators()[spec.generator]).bind(**spec.kwargs)  # TypeError on a wrong argument
+
+
+def test_a_case_made_from_another_spec_is_refused(full_run, tmp_path):
+    from subnetscope.studies.benchmark import Case
+
+    out = tmp_path / "copy"
+    shutil.copytree(full_run, out)
+    path = out / "benchmark" / "cases" / "planted-2-2-s0.npz"
+    case = Case.load(path)
+    assert case.meta["spec"]["generator"] == "planted_chain"
+    case.meta["spec"]["kwargs"]["noise"] = 0.5
+    case.save(path)
+    with pytest.raises(ValueError, match="planted-2-2-s0.*was made from"):
+        run_benchmark(out, preset="tiny", measures=["cka"], progress=False, report=False)

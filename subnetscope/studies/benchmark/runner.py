@@ -96,11 +96,11 @@ def evaluate(case: Case, measure: str, options: dict | None = None, *, boot: int
 def _settings_record(preset: str, seed: int) -> dict[str, Any]:
     import json
 
-    specs = [s.to_dict() for s in preset_cases(preset)]
-    return json.loads(json.dumps({"preset": preset, "seed": seed, "sizes": PRESETS[preset], "cases": specs}))
+    return json.loads(json.dumps({"preset": preset, "seed": seed, "sizes": PRESETS[preset]}))
 
 
 def _check_folder(bench: Path, settings: dict) -> None:
+    """Refuse a folder made with another preset, seed or sizes (each case checks its own spec)."""
     path = bench / "settings.json"
     if path.exists():
         old = read_json(path, "benchmark settings")
@@ -115,9 +115,16 @@ def _check_folder(bench: Path, settings: dict) -> None:
 
 def _case(spec, bench: Path, progress: bool):
     """The made case (from the folder if there), or None when dropped (recorded)."""
+    import json
+
     path, dropped = bench / "cases" / f"{spec.name}.npz", bench / "dropped" / f"{spec.name}.json"
+    spec_record = json.loads(json.dumps(spec.to_dict()))
     if path.exists():
-        return Case.load(path), False
+        case = Case.load(path)
+        if case.meta.get("spec", spec_record) != spec_record:
+            raise ValueError(f"case {spec.name!r} in {str(path)!r} was made from {case.meta['spec']}, the preset now "
+                             f"says {spec_record}; remove that file (and its scores) to make it again")
+        return case, False
     if dropped.exists():
         return None, False
     start = time.perf_counter()
@@ -129,6 +136,7 @@ def _case(spec, bench: Path, progress: bool):
             print(f"[benchmark] {spec.name}: dropped ({exc.reason})", flush=True)
         return None, True
     case.meta["build_seconds"] = time.perf_counter() - start
+    case.meta["spec"] = spec_record
     path.parent.mkdir(parents=True, exist_ok=True)
     case.save(path)
     return case, True

@@ -94,7 +94,8 @@ def _specs(preset: str) -> dict[str, list[CaseSpec]]:
                                                 ((2, 2, 2, 2, 2), 3, 0.05), ((5, 3, 4), 4, 0.2)])],
         "control": ([CaseSpec(f"null-chain8-s{seed}", "control", "null_chain", {"n_layers": 8, "n": c["n"], "seed": seed})
                      for seed in seeds]
-                    + [CaseSpec(f"random-mlp8-s{seed}", "control", "random_mlp", {"n_layers": 8, "seed": seed, **mlp})
+                    + [CaseSpec(f"random-mlp8-s{seed}", "control", "random_mlp",
+                                {"n_layers": 8, "seed": seed, "widths": c["widths"], **net})
                        for seed in seeds]
                     + ([] if preset == "quick" else
                        [CaseSpec("random-transformer3-s0", "control", "random_transformer", {"n_blocks": 3, **tf})])),
