@@ -94,13 +94,11 @@ class Case:
         """``path`` (.npz): the layers, ``__truth__`` and ``__meta__`` (JSON text); atomic."""
         import json
 
-        from ..._io import atomic_path
+        from ..._io import save_npz
 
         arrays = {f"rep{i}": v for i, v in enumerate(self.reps.values())}
         record = {"name": self.name, "family": self.family, "layers": list(self.reps), "meta": self.meta}
-        with atomic_path(path, suffix=".npz") as tmp:
-            with open(tmp, "wb") as fh:
-                np.savez(fh, __truth__=self.truth, __record__=np.array(json.dumps(record)), **arrays)
+        save_npz(path, __truth__=self.truth, __record__=np.array(json.dumps(record)), **arrays)
 
     @classmethod
     def load(cls, path) -> "Case":
