@@ -21,7 +21,7 @@ def register(sub) -> None:
                         help="case list and sizes (default: full, or quick with --quick; tiny: the test suite's)")
     parser.add_argument("--measures", nargs="+", default=None, metavar="NAME",
                         help="measures to score (default: every registered one plus gw-pot-start, GW from POT's "
-                        "product start alone)")
+                        "product start alone; gw-mean, GW with mean-normalised distances, only when named)")
     parser.add_argument("--out", type=Path, default=None, help="run folder (default: runs/benchmark-<preset>)")
     parser.add_argument("--seed", type=int, default=0, help="seed of subsamples and clustering (default 0)")
     parser.add_argument("--no-report", action="store_true", help="do not write report.html")

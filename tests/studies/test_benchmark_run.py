@@ -113,3 +113,8 @@ def test_a_case_made_from_another_spec_is_refused(full_run, tmp_path):
     case.save(path)
     with pytest.raises(ValueError, match="planted-2-2-s0.*was made from"):
         run_benchmark(out, preset="tiny", measures=["cka"], progress=False, report=False)
+
+
+def test_optional_variants_only_when_named():
+    assert "gw-mean" not in measure_settings()
+    assert measure_settings(["gw-mean"]) == {"gw-mean": ("gw", {"normalize": "mean"})}

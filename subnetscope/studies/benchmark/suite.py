@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-__all__ = ["CaseSpec", "PRESETS", "preset_cases", "measure_settings", "POT_START_LABEL"]
+__all__ = ["CaseSpec", "PRESETS", "preset_cases", "measure_settings", "POT_START_LABEL", "OPTIONAL_SETTINGS"]
 
 #: The extra row: GW from POT's product start alone (no other start, no warm start from the
 #: neighbouring pairs), next to our multi-start default.
 POT_START_LABEL = "gw-pot-start"
+#: Variants scored only when named in ``measures`` (diagnostics, not in the default run).
+OPTIONAL_SETTINGS = {"gw-mean": ("gw", {"normalize": "mean"})}
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,9 @@ def preset_cases(preset: str) -> list[CaseSpec]:
 def measure_settings(names=None) -> dict[str, tuple[str, dict]]:
     """Label -> (registered measure, options): every registered measure plus GW from POT's start.
 
-    ``names`` (labels) picks some; an unknown one is refused with the known labels.
+    ``names`` (labels) picks some, among them also the optional variants
+    (:data:`OPTIONAL_SETTINGS`: ``gw-mean``, GW with intra-layer distances divided by their mean
+    instead of their maximum); an unknown one is refused with the known labels.
     """
     from ...measures.registry import list_measures
 
@@ -130,6 +134,7 @@ def measure_settings(names=None) -> dict[str, tuple[str, dict]]:
     names = list(names)
     if not names:
         raise ValueError(f"`measures` must name at least one of {', '.join(settings)}")
+    settings.update(OPTIONAL_SETTINGS)
     unknown = [n for n in names if n not in settings]
     if unknown:
         raise ValueError(f"unknown benchmark measure(s) {', '.join(map(repr, unknown))}; "
