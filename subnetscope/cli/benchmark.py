@@ -16,7 +16,7 @@ def register(sub) -> None:
         "leaderboard (tables/leaderboard.json, benchmark/leaderboard.json, report.html) and figures. A rerun "
         "into the same folder resumes: only missing case x measure results are computed.")
     parser.add_argument("--quick", action="store_true",
-                        help="one small case per family at n = 120 (about 10 min on 2 cores) instead of the full run")
+                        help="one small case per family at n = 120 (measured 3.2 min on 2 busy cores) instead of the full run")
     parser.add_argument("--preset", choices=("tiny", "quick", "full"), default=None,
                         help="case list and sizes (default: full, or quick with --quick; tiny: the test suite's)")
     parser.add_argument("--measures", nargs="+", default=None, metavar="NAME",
