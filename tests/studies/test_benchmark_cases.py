@@ -105,3 +105,22 @@ def test_case_round_trip_and_validation(tmp_path):
         Case("x", "planted", {"a": np.zeros((3, 2)), "b": np.zeros((4, 2))}, np.array([0, 1]))
     with pytest.raises(ValueError, match="file-name-safe"):
         Case("../x", "planted", {"a": np.zeros((3, 2))}, np.array([0]))
+
+
+def test_encoder_frozen_prefix_truth_is_frozen_against_tuned(tiny_bert_dir):
+    from subnetscope.studies.benchmark import encoder_frozen_prefix
+
+    case = encoder_frozen_prefix(1, n=30, model=tiny_bert_dir, target_accuracy=0.0, lr=1e-3)
+    assert case.truth.tolist() == [0, 1] and list(case.reps) == ["block1", "block2"]
+    assert case.n_samples == 30 and case.meta["k_frozen"] == 1 and case.meta["steps"] > 0
+    with pytest.raises(ValueError, match="k_frozen"):
+        encoder_frozen_prefix(2, n=30, model=tiny_bert_dir)
+    with pytest.raises(CaseDropped, match="test accuracy"):
+        encoder_frozen_prefix(1, n=30, model=tiny_bert_dir, target_accuracy=1.01)
+
+
+def test_encoder_frozen_prefix_without_the_encoder_is_dropped(tmp_path):
+    from subnetscope.studies.benchmark import encoder_frozen_prefix
+
+    with pytest.raises(CaseDropped, match="not available offline"):
+        encoder_frozen_prefix(1, model=tmp_path / "missing")

@@ -8,6 +8,7 @@ docs/benchmark.md. Modules load torch lazily, so importing this package stays li
 from __future__ import annotations
 
 from .cases import Case, CaseDropped, chain_targets, null_chain, planted_chain
+from .encoders import encoder_frozen_prefix
 from .mlps import random_mlp, stagewise_mlp, stitched_mlp
 from .runner import BenchmarkResult, evaluate, run_benchmark
 from .scores import (adjusted_rand, boundaries, boundary_scores, boundary_step_auc, coassignment_agreement,
@@ -17,6 +18,6 @@ from .transformers import frozen_prefix, model_l, random_transformer, stagewise_
 
 __all__ = ["Case", "CaseDropped", "CaseSpec", "PRESETS", "BenchmarkResult", "run_benchmark", "evaluate",
            "planted_chain", "null_chain", "chain_targets", "stagewise_mlp", "stitched_mlp", "random_mlp",
-           "stagewise_transformer", "frozen_prefix", "random_transformer", "model_l", "adjusted_rand",
+           "stagewise_transformer", "frozen_prefix", "encoder_frozen_prefix", "random_transformer", "model_l", "adjusted_rand",
            "boundaries", "boundary_scores", "boundary_step_auc", "coassignment_agreement", "mean_interval", "score_partition",
            "measure_settings", "preset_cases"]

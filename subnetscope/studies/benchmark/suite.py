@@ -40,11 +40,13 @@ class CaseSpec:
 
 def generators() -> dict[str, Callable]:
     from .cases import null_chain, planted_chain
+    from .encoders import encoder_frozen_prefix
     from .mlps import random_mlp, stagewise_mlp, stitched_mlp
     from .transformers import frozen_prefix, model_l, random_transformer, stagewise_transformer
 
     return {f.__name__: f for f in (planted_chain, null_chain, stagewise_mlp, stitched_mlp, random_mlp,
-                                    stagewise_transformer, frozen_prefix, random_transformer, model_l)}
+                                    stagewise_transformer, frozen_prefix, random_transformer, model_l,
+                                    encoder_frozen_prefix)}
 
 
 #: Sizes per preset: inputs captured (n), the modular alphabet (p), network shapes, bootstrap.
@@ -88,7 +90,10 @@ def _specs(preset: str) -> dict[str, list[CaseSpec]]:
                      for seed in seeds for m in ((2,) if preset == "quick" else (2, 3)) if seed == 0 or m == 2],
         "frozen-prefix": [CaseSpec(f"frozen{k}of4-s0", "frozen-prefix", "frozen_prefix",
                                    {"n_blocks": 4, "k_frozen": k, **tf})
-                          for k in ((2,) if preset == "quick" else (1, 2, 3))],
+                          for k in ((2,) if preset == "quick" else (1, 2, 3))]
+                         + ([] if preset == "quick" else  # MiniLM, offline (dropped when not installed)
+                            [CaseSpec(f"minilm-frozen{k}of6-s0", "frozen-prefix", "encoder_frozen_prefix",
+                                      {"k_frozen": k, "n": c["n"]}) for k in (2, 4)]),
         "planted": [CaseSpec(f"planted-{'-'.join(map(str, sizes))}-s{seed}", "planted", "planted_chain",
                              {"sizes": sizes, "n": c["n"], "seed": seed, "noise": noise})
                     for sizes, seed, noise in ([((3, 3, 3), 0, 0.05)] if preset == "quick" else
