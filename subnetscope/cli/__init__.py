@@ -12,7 +12,7 @@ import sys
 
 from .. import __version__
 
-COMMANDS = ("capture", "pairwise", "compare", "measures", "subnetworks", "study", "report", "demo")
+COMMANDS = ("capture", "pairwise", "compare", "measures", "subnetworks", "study", "report", "demo", "benchmark")
 
 
 class _Parser(argparse.ArgumentParser):
