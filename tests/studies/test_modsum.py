@@ -244,10 +244,11 @@ def test_shipped_models_match_the_default_settings_and_their_record(kind):
     # the demo relies on them: a change of TrainConfig defaults must come with new checkpoints
     data, loaded = _shipped(kind)
     recorded = [s["val_accuracy"] for s in loaded.stages]
-    np.testing.assert_allclose(M.stage_accuracies(loaded, data), recorded, atol=1e-9)
+    # the record is a float32 mean; one validation pair moves it by 1/696
+    np.testing.assert_allclose(M.stage_accuracies(loaded, data), recorded, atol=1e-6)
     with torch.no_grad():  # the final output, read as the study reads it: c at position 1
         c = loaded.model(torch.as_tensor(data.tokens[data.val]))[:, 1].argmax(-1).numpy()
-    assert np.mean(c == data.targets["c"][data.val]) == pytest.approx(recorded[-1], abs=1e-9)
+    assert np.mean(c == data.targets["c"][data.val]) == pytest.approx(recorded[-1], abs=1e-6)
 
 
 @pytest.mark.parametrize("kind", ["0", "L"])
