@@ -118,3 +118,22 @@ def test_a_case_made_from_another_spec_is_refused(full_run, tmp_path):
 def test_optional_variants_only_when_named():
     assert "gw-mean" not in measure_settings()
     assert measure_settings(["gw-mean"]) == {"gw-mean": ("gw", {"normalize": "mean"})}
+
+
+def test_a_model_l_case_from_an_older_checkpoint_is_made_again_and_kept_aside(full_run, tmp_path):
+    from subnetscope.studies.benchmark.cases import Case
+
+    out = tmp_path / "copy"
+    shutil.copytree(full_run, out)
+    bench = out / "benchmark"
+    path = bench / "cases" / "model-l-s0.npz"
+    case = Case.load(path)
+    current = case.meta["checkpoint"]
+    case.meta["checkpoint"] = "modelL-000000000000.pt"  # as made by a release with other weights
+    case.save(path)
+    result = run_benchmark(out, preset="tiny", measures=MEASURES, progress=False, report=False)
+    assert set(result.computed) == {("model-l-s0", None)} | {("model-l-s0", m) for m in MEASURES}
+    assert Case.load(path).meta["checkpoint"] == current
+    aside = bench / "stale" / "model-l-s0-modelL-000000000000.pt"
+    assert (aside / "model-l-s0.npz").exists() and len(list((aside / "scores").glob("*.json"))) == len(MEASURES)
+    assert _rows(out) == _rows(full_run)

@@ -113,18 +113,38 @@ def _check_folder(bench: Path, settings: dict) -> None:
         write_json(path, settings)
 
 
+def _set_aside(bench: Path, name: str, made_from: dict, now: dict, progress: bool) -> None:
+    """Move a stale case and its scores to ``benchmark/stale/`` (kept, not deleted): it was made
+    from other inputs (e.g. an older shipped checkpoint) than the ones it would be made from now."""
+    import shutil
+
+    tag = "-".join(str(v) for v in made_from.values()).replace("/", "_") or "old"
+    target = bench / "stale" / f"{name}-{tag}"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(bench / "cases" / f"{name}.npz"), str(target / f"{name}.npz"))
+    if (bench / "scores" / name).exists():
+        shutil.move(str(bench / "scores" / name), str(target / "scores"))
+    if progress:
+        print(f"[benchmark] {name}: made from {made_from}, now {now}; old case and scores moved to "
+              f"{target}, making it again", flush=True)
+
+
 def _case(spec, bench: Path, progress: bool):
     """The made case (from the folder if there), or None when dropped (recorded)."""
     import json
 
     path, dropped = bench / "cases" / f"{spec.name}.npz", bench / "dropped" / f"{spec.name}.json"
     spec_record = json.loads(json.dumps(spec.to_dict()))
+    provenance = spec.provenance()
     if path.exists():
         case = Case.load(path)
         if case.meta.get("spec", spec_record) != spec_record:
             raise ValueError(f"case {spec.name!r} in {str(path)!r} was made from {case.meta['spec']}, the preset now "
                              f"says {spec_record}; remove that file (and its scores) to make it again")
-        return case, False
+        made_from = {k: case.meta.get(k) for k in provenance}
+        if made_from == provenance:
+            return case, False
+        _set_aside(bench, spec.name, made_from, provenance, progress)
     if dropped.exists():
         return None, False
     start = time.perf_counter()

@@ -37,6 +37,15 @@ class CaseSpec:
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "family": self.family, "generator": self.generator, "kwargs": self.kwargs}
 
+    def provenance(self) -> dict[str, Any]:
+        """What, beyond the spec, shapes the case: for Model L, the shipped checkpoint it loads
+        now (a new release ships new weights; a case made from the old ones is stale)."""
+        if self.generator != "model_l":
+            return {}
+        from ..modsum import TrainConfig, checkpoint_name, modsum_data
+
+        return {"checkpoint": checkpoint_name("L", modsum_data("mod3"), TrainConfig())}
+
 
 def generators() -> dict[str, Callable]:
     from .cases import null_chain, planted_chain
