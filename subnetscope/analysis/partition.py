@@ -14,6 +14,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .._deprecation import positional_options_deprecated
+
 __all__ = ["contiguous_partition", "eigengap_scores", "kmeans", "relabel_by_first_appearance", "silhouette", "spectral_partition"]
 
 
@@ -66,7 +68,8 @@ def _spectrum(D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.clip(values, 0.0, None), vectors
 
 
-def spectral_partition(D: np.ndarray, n_groups: int, seed: int = 0) -> np.ndarray:
+@positional_options_deprecated
+def spectral_partition(D: np.ndarray, n_groups: int, *, seed: int = 0) -> np.ndarray:
     """Ng-Jordan-Weiss spectral clustering of a distance matrix into ``n_groups``.
 
     Rows of the first ``n_groups`` eigenvectors of the normalised Laplacian, scaled to
@@ -81,7 +84,8 @@ def spectral_partition(D: np.ndarray, n_groups: int, seed: int = 0) -> np.ndarra
     return relabel_by_first_appearance(kmeans(embedding, n_groups, seed=seed))
 
 
-def kmeans(X: np.ndarray, k: int, seed: int = 0, n_init: int = 50, max_iter: int = 300) -> np.ndarray:
+@positional_options_deprecated
+def kmeans(X: np.ndarray, k: int, *, seed: int = 0, n_init: int = 50, max_iter: int = 300) -> np.ndarray:
     """Labels of the lowest-inertia k-means run among ``n_init`` k-means++ starts (Lloyd's steps,
     then Hartigan's single-point moves, which leave fewer poor local minima).
 

@@ -265,7 +265,7 @@ def find_subnetworks(
             raise ValueError(f"`select='eigengap'` needs method='spectral', got method={method!r}")
         selection = _choose_n_groups(D, method, min(int(max_groups), max(L - 1, 1)), seed, select)
     k = selection["chosen"]
-    labels = spectral_partition(D, k, seed) if method == "spectral" else contiguous_partition(D, k)
+    labels = spectral_partition(D, k, seed=seed) if method == "spectral" else contiguous_partition(D, k)
     return Subnetworks(names=names, labels=labels, method=method, measure=measure, selection=selection)
 
 
@@ -307,7 +307,7 @@ def _choose_n_groups(D: np.ndarray, method: str, max_groups: int, seed: int,
         scores = eigengap_scores(D, range(1, max_groups + 1))
         chosen = max(scores, key=lambda k: (scores[k], -k))
         return {"criterion": "eigengap", "scores": scores, "chosen": int(chosen)}
-    partition = (lambda k: spectral_partition(D, k, seed)) if method == "spectral" else (
+    partition = (lambda k: spectral_partition(D, k, seed=seed)) if method == "spectral" else (
         lambda k: contiguous_partition(D, k))
     scores = {k: _silhouette(D, partition(k)) for k in range(2, max_groups + 1)}
     finite = {k: v for k, v in scores.items() if np.isfinite(v)}

@@ -84,7 +84,8 @@ def cross_pairwise(
     >>> d.matrix.shape, round(d["x", "x"], 9)
     ((2, 2), 0.0)
     """
-    plan = make_plan(measure, options, n_jobs, client, progress, warm_start, n_samples=n_samples, seed=seed)
+    plan = make_plan(measure, options, n_jobs=n_jobs, client=client, progress=progress,
+                     warm_start=warm_start, n_samples=n_samples, seed=seed)
     measure = plan.measure
     shapes_a, shapes_b = layer_shapes(reps_a, "reps_a"), layer_shapes(reps_b, "reps_b")
     n_a, n_b = check_same_samples(shapes_a, "reps_a"), check_same_samples(shapes_b, "reps_b")
@@ -142,10 +143,10 @@ def cross_pairwise(
         bar.update(1)
         return offset(schedule.after(i, j), rows)
 
-    kind = run_pairs(states_a + states_b, plan, client, offset(schedule.initial(), rows), on_result,
-                     max_memory, bar)
+    kind = run_pairs(states_a + states_b, plan, offset(schedule.initial(), rows), on_result, client=client,
+                     max_memory=max_memory, bar=bar)
     seconds = time.perf_counter() - t0
-    info = stats.info(kind, t_prepare, seconds, n_pairs, n_cached)
+    info = stats.info(kind=kind, t_prepare=t_prepare, seconds=seconds, n_pairs=n_pairs, n_cached=n_cached)
     if should_report(plan.progress, seconds):
         print(f"{measure.name}: {rows} × {cols} layers of two models, {n_pairs} pairs ({n_pairs - n_cached} "
               f"computed, {n_cached} from cache) on {n_used} samples in {seconds:.1f} s [{kind}]"

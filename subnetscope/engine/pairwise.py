@@ -117,7 +117,8 @@ def pairwise(
     >>> round(d["a", "b"], 9), d["a", "c"] > 0
     (0.0, True)
     """
-    plan = make_plan(measure, options, n_jobs, client, progress, warm_start, n_samples=n_samples, seed=seed)
+    plan = make_plan(measure, options, n_jobs=n_jobs, client=client, progress=progress,
+                     warm_start=warm_start, n_samples=n_samples, seed=seed)
     measure, options, warm = plan.measure, plan.options, plan.warm
     t0 = time.perf_counter()
     hashes: dict[str, str] | None = {} if cache_dir is not None else None
@@ -162,9 +163,9 @@ def pairwise(
         bar.update(1)
         return schedule.after(i, j)
 
-    kind = run_pairs(states, plan, client, schedule.initial(), on_result, max_memory, bar)
+    kind = run_pairs(states, plan, schedule.initial(), on_result, client=client, max_memory=max_memory, bar=bar)
     seconds = time.perf_counter() - t0
-    info = stats.info(kind, t_prepare, seconds, n_pairs, n_cached)
+    info = stats.info(kind=kind, t_prepare=t_prepare, seconds=seconds, n_pairs=n_pairs, n_cached=n_cached)
     captured = getattr(reps, "settings", None)  # a Representations: how the layers were made
     if isinstance(captured, Mapping):
         info["capture"] = {k: captured[k] for k in _CAPTURE_KEYS if captured.get(k) is not None}

@@ -38,7 +38,8 @@ def check_n_jobs(n_jobs: Any) -> int:
     return (os.cpu_count() or 1) if n_jobs == -1 else int(n_jobs)
 
 
-def make_plan(measure, options, n_jobs, client, progress, warm_start, *, n_samples=None, seed=0) -> RunPlan:
+def make_plan(measure, options, *, n_jobs=1, client=None, progress="auto", warm_start=True, n_samples=None,
+              seed=0) -> RunPlan:
     """Check the engine's options and the measure's once, before any layer is prepared."""
     measure = get_measure(measure)
     prep_opts, comp_opts = measure.split_options(options)

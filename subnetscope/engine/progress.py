@@ -29,7 +29,7 @@ class RunStats:
         if self.solver is not None:
             self.solver.add(result.stats)
 
-    def info(self, kind: str, t_prepare: float, seconds: float, n_pairs: int, n_cached: int) -> dict[str, Any]:
+    def info(self, *, kind: str, t_prepare: float, seconds: float, n_pairs: int, n_cached: int) -> dict[str, Any]:
         plan = self.plan
         info = {"seconds_prepare": t_prepare, "seconds_total": seconds, "n_pairs": n_pairs,
                 "n_computed": n_pairs - n_cached, "n_cached": n_cached, "scheduler": kind, "n_jobs": plan.jobs}

@@ -229,7 +229,8 @@ def make_runner(states: list, measure: Measure, options: Mapping[str, Any], *, j
     return cls(states, measure, options, jobs=jobs, client=client)
 
 
-def run_pairs(states: list, plan: RunPlan, client: Any, todo, on_result: OnResult, max_memory, bar) -> str:
+def run_pairs(states: list, plan: RunPlan, todo, on_result: OnResult, *, client: Any = None, max_memory=None,
+              bar=None) -> str:
     """Run the tasks ``(i, j, init)`` with the runner the plan asks for, handing each result
     to ``on_result``; return the runner's kind."""
     from .._memory import memory_limit
@@ -241,5 +242,6 @@ def run_pairs(states: list, plan: RunPlan, client: Any, todo, on_result: OnResul
                 runner.run(todo, on_result)
     finally:
         runner.close()
-        bar.close()
+        if bar is not None:
+            bar.close()
     return runner.kind

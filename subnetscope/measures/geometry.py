@@ -10,6 +10,7 @@ from typing import Literal
 import numpy as np
 
 from .. import _options as opt
+from .._deprecation import positional_options_deprecated
 from .._validation import as_representation
 
 __all__ = ["FEATURE_BLOCK", "Metric", "Normalize", "OPTIONS", "intra_distances"]
@@ -25,8 +26,9 @@ OPTIONS = {
 }
 
 
+@positional_options_deprecated
 def intra_distances(
-    Y, metric: Metric = "euclidean", normalize: Normalize = "max", *, chunk_size: int | None = None
+    Y, *, metric: Metric = "euclidean", normalize: Normalize = "max", chunk_size: int | None = None
 ) -> np.ndarray:
     r"""Distances between the samples of one representation.
 
@@ -35,6 +37,7 @@ def intra_distances(
     Y : array of shape (n_samples, ...)
         One layer's outputs for n inputs; axes after the first are flattened.
     metric : {"euclidean", "sqeuclidean", "cosine"}
+        (Keyword-only, as every option; by position it still works, with a FutureWarning.)
         ``euclidean`` is :math:`\|y_i - y_k\|_2` (the paper's choice); ``cosine`` is
         :math:`1 - \cos(y_i, y_k)` with zero vectors treated as orthogonal to all others.
     normalize : {"max", "mean", "none"}
