@@ -316,7 +316,7 @@ def test_report_shows_damaged_files_as_damaged_and_writes_no_bare_nan(tmp_path):
     assert "cka: " in text and "nan (dark)" not in text
     scripts = text.split('<script type="application/json"')[1:]
     assert scripts and not any(token in s.split("</script>")[0] for s in scripts for token in ("NaN", "Infinity"))
-    from subnetscope.report.html import _json_script
+    from subnetscope.report.elements import json_script as _json_script
 
     assert _json_script("x", {"m": [[0.0, float("nan")]]}).endswith('{"m":[[0.0,null]]}</script>')
 

@@ -19,7 +19,7 @@ from subnetscope import LayerDistances, RunFolder, distance, find_subnetworks, i
 from subnetscope._io import atomic_path, write_json
 from subnetscope._memory import MemoryBudgetError, memory_budget
 from subnetscope.cli import main
-from subnetscope.measures import gw
+from subnetscope.measures import geometry
 from subnetscope.measures.registry import Measure
 from tests.conftest import layer_chain
 
@@ -117,7 +117,7 @@ def test_wide_layers_are_processed_in_feature_blocks_with_the_same_result(monkey
     Y = rng.normal(size=(30, 50)).astype(np.float32)
     Y[4] = 0.0  # a zero row: cosine treats it as orthogonal to all
     whole = {m: intra_distances(Y, metric=m) for m in ("euclidean", "sqeuclidean", "cosine")}
-    monkeypatch.setattr(gw, "FEATURE_BLOCK", 7)
+    monkeypatch.setattr(geometry, "FEATURE_BLOCK", 7)
     for metric, D in whole.items():
         blocked = intra_distances(Y, metric=metric)
         np.testing.assert_allclose(blocked, D, atol=1e-13, err_msg=metric)

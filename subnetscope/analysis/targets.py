@@ -146,7 +146,7 @@ def to_target(
     >>> to_target(reps, a, embedding="circular").best
     'angle'
     """
-    from ..engine.pairwise import prepare_layers
+    from ..engine.layers import prepare_layers
     from ..measures.registry import get_measure
 
     measure_obj = get_measure(measure)
@@ -161,8 +161,8 @@ def to_target(
         if widths != {T.shape[1]}:
             raise ValueError(f"measure {measure_obj.name!r} needs equal widths, but the target embeds "
                              f"into {T.shape[1]} columns and the layers have {sorted(widths)}")
-    from ..engine._tasks import as_number
-    from ..engine.pairwise import _check_value
+    from ..engine.checks import check_value
+    from ..measures.registry import as_number
 
     target_state = measure_obj.prepare(T, **prep_opts)
     values = []
@@ -170,7 +170,7 @@ def to_target(
         value = as_number(measure_obj.compare(state, target_state, **comp_opts))
         if not measure_obj.symmetric:
             value = 0.5 * (value + as_number(measure_obj.compare(target_state, state, **comp_opts)))
-        _check_value(value, measure_obj, name, "target")
+        check_value(value, measure_obj, name, "target")
         values.append(value)
     resolved = dict(measure_obj.resolved_options(options))
     if embedding == "circular":

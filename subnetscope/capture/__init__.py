@@ -6,7 +6,7 @@ Data flows ``model → capture → Representations → pairwise``:
 >>> # reps = capture(model, tokens, "transformer")   # 31 representations per 4-head block
 >>> # reps["block1.head2.attn"].shape                 # (n_samples, n_features)
 
-``core`` holds the hooks and batching; ``pooling`` the token pooling; ``presets`` the paper's search spaces
+``core`` holds ``capture``; ``forward`` the hooks and batching; ``pooling`` the token pooling; ``presets`` the paper's search spaces
 (``"transformer"``, ``"hf-blocks"``, ``"hf-all"``, ``"resnet9"``); ``store`` the streaming
 on-disk store; ``representations`` the read-only result mapping.
 """

@@ -17,56 +17,20 @@ import numpy as np
 
 from .._progress import should_report
 from .._validation import check_same_samples
+from ..measures.registry import Measure, PairResult
+from .checks import cached_pair_ok, check_value
 from .layer_distances import LayerDistances
-from ..measures.registry import Measure
-from .pairwise import (_cached_pair_ok, _check_dims, _check_value, _plan, _progress_bar, _SolverStats, layer_shapes,
-                       prepare_layers,
-                       run_pairs)
+from .layers import check_dims, layer_shapes, prepare_layers
+from .plan import make_plan
+from .progress import RunStats, progress_bar
+from .runners import run_pairs
+from .schedule import CrossSchedule, offset
+
+# Names this module had before the engine was split, kept for callers that import them here.
+from .schedule import CrossSchedule as _CrossSchedule  # noqa: E402,F401
+from .schedule import cross_init as _cross_init  # noqa: E402,F401
 
 __all__ = ["cross_pairwise"]
-
-
-class _CrossSchedule:
-    """Which pairs (row i of A, column j of B) can run now. Without warm starts, all. With
-    them, a pair with i, j ≥ 1 waits for (i, j-1), (i-1, j-1) and (i-1, j) and also starts
-    from the chain a_i → b_{j-1} → a_{i-1} → b_j of their permutations (:func:`_cross_init`);
-    the first row and column start cold. A pair's start depends only on those three results,
-    so the matrix does not depend on the order in which pairs finish."""
-
-    def __init__(self, rows: int, cols: int, warm: bool, done: dict):
-        self.rows, self.cols, self.warm, self.done = rows, cols, warm, done
-        self.released: set[tuple[int, int]] = set()
-
-    def _ready(self, i: int, j: int) -> bool:
-        if (i, j) in self.done or (i, j) in self.released:
-            return False
-        return not self.warm or i == 0 or j == 0 or all(
-            p in self.done for p in ((i, j - 1), (i - 1, j - 1), (i - 1, j)))
-
-    def _release(self, candidates) -> list[tuple[int, int, np.ndarray | None]]:
-        out = []
-        for i, j in candidates:
-            if i < self.rows and j < self.cols and self._ready(i, j):
-                self.released.add((i, j))
-                out.append((i, j, _cross_init(i, j, self.done) if self.warm else None))
-        return out
-
-    def initial(self) -> list[tuple[int, int, np.ndarray | None]]:
-        return self._release((i, j) for i in range(self.rows) for j in range(self.cols))
-
-    def after(self, i: int, j: int) -> list[tuple[int, int, np.ndarray | None]]:
-        """The pairs that (i, j), just done, may release: its right, lower and diagonal neighbours."""
-        return self._release([(i, j + 1), (i + 1, j), (i + 1, j + 1)]) if self.warm else []
-
-
-def _cross_init(i: int, j: int, perms: dict) -> np.ndarray | None:
-    # sample a of A_i -> σ(i, j-1)[a] of B_{j-1} -> back to A_{i-1} by σ(i-1, j-1)⁻¹ -> σ(i-1, j) of B_j
-    if i == 0 or j == 0:
-        return None
-    first, middle, last = perms.get((i, j - 1)), perms.get((i - 1, j - 1)), perms.get((i - 1, j))
-    if first is None or middle is None or last is None:
-        return None
-    return last[np.argsort(middle)[first]]
 
 
 def cross_pairwise(
@@ -100,7 +64,7 @@ def cross_pairwise(
     n_samples, seed : int, optional
         Compare on ``n_samples`` rows drawn once with ``seed``, the same rows for both models.
     warm_start : bool
-        GW only: pair (i, j) with i, j ≥ 1 also starts from the permutation chain of the
+        For a measure that takes warm starts (GW): pair (i, j) with i, j ≥ 1 also starts from the permutation chain of the
         pairs (i, j-1), (i-1, j-1), (i-1, j) (an extra start can only lower the value).
     progress, n_jobs, client, cache_dir, max_memory, **options
         As in :func:`subnetscope.pairwise`. A ``cache_dir`` made by ``pairwise`` (one model)
@@ -120,14 +84,15 @@ def cross_pairwise(
     >>> d.matrix.shape, round(d["x", "x"], 9)
     ((2, 2), 0.0)
     """
-    plan = _plan(measure, options, n_jobs, client, progress, warm_start, n_samples=n_samples, seed=seed)
+    plan = make_plan(measure, options, n_jobs=n_jobs, client=client, progress=progress,
+                     warm_start=warm_start, n_samples=n_samples, seed=seed)
     measure = plan.measure
     shapes_a, shapes_b = layer_shapes(reps_a, "reps_a"), layer_shapes(reps_b, "reps_b")
     n_a, n_b = check_same_samples(shapes_a, "reps_a"), check_same_samples(shapes_b, "reps_b")
     if n_a != n_b:
         raise ValueError(f"`reps_a` has {n_a} samples per layer but `reps_b` has {n_b}; both models must "
                          "see the same inputs in the same order")
-    _check_dims(measure, {**{f"reps_a[{k!r}]": v for k, v in shapes_a.items()},
+    check_dims(measure, {**{f"reps_a[{k!r}]": v for k, v in shapes_a.items()},
                           **{f"reps_b[{k!r}]": v for k, v in shapes_b.items()}})
     t0 = time.perf_counter()
     hashes = ({}, {}) if cache_dir is not None else (None, None)
@@ -154,42 +119,39 @@ def cross_pairwise(
             "seed": seed if n_samples is not None else None, "warm_start": plan.warm,
         })
         def accept(i, j, value, perm):  # the checks of a computed pair; column j is state rows + j
-            return _cached_pair_ok(i, rows + j, value, perm, measure=measure, names=names_a + names_b,
-                                   states=states_a + states_b, n=n_used, is_gw=plan.is_gw)
+            return cached_pair_ok(i, rows + j, value, perm, measure=measure, names=names_a + names_b,
+                                  states=states_a + states_b, n=n_used)
 
         for (i, j), (value, perm) in cache.load(accept).items():
             matrix[i, j] = value
             perms[(i, j)] = perm
     n_cached = len(perms)
-    schedule = _CrossSchedule(rows, cols, plan.warm, perms)
+    schedule = CrossSchedule(rows, cols, plan.warm, perms)
     n_pairs = rows * cols
-    bar = _progress_bar(n_pairs, plan.progress, f"{measure.name} pairs (two models)", initial=n_cached)
-    stats = _SolverStats()
+    bar = progress_bar(n_pairs, plan.progress, f"{measure.name} pairs (two models)", initial=n_cached)
+    stats = RunStats(plan)
 
-    def on_result(result):
+    def on_result(i: int, state_j: int, result: PairResult):
         # the runner sees one list of states, A's layers then B's: column j is state rows + j
-        i, j, value, perm, pair_stats = result[0], result[1] - rows, *result[2:]
-        _check_value(value, measure, f"reps_a[{names_a[i]!r}]", f"reps_b[{names_b[j]!r}]")
-        matrix[i, j] = value
-        perms[(i, j)] = perm
+        j = state_j - rows
+        check_value(result.value, measure, f"reps_a[{names_a[i]!r}]", f"reps_b[{names_b[j]!r}]")
+        matrix[i, j] = result.value
+        perms[(i, j)] = result.plan
         if cache is not None:
-            cache.store(i, j, value, perm)
-        stats.add(pair_stats)
+            cache.store(i, j, result.value, result.plan)
+        stats.add(result)
         bar.update(1)
-        return _offset(schedule.after(i, j), rows)
+        return offset(schedule.after(i, j), rows)
 
-    kind = run_pairs(states_a + states_b, plan, client, _offset(schedule.initial(), rows), on_result,
-                     max_memory, bar)
+    kind = run_pairs(states_a + states_b, plan, offset(schedule.initial(), rows), on_result, client=client,
+                     max_memory=max_memory, bar=bar)
     seconds = time.perf_counter() - t0
-    info = stats.info(plan, kind, t_prepare, seconds, n_pairs, n_cached)
+    info = stats.info(kind=kind, t_prepare=t_prepare, seconds=seconds, n_pairs=n_pairs, n_cached=n_cached)
     if should_report(plan.progress, seconds):
         print(f"{measure.name}: {rows} × {cols} layers of two models, {n_pairs} pairs ({n_pairs - n_cached} "
               f"computed, {n_cached} from cache) on {n_used} samples in {seconds:.1f} s [{kind}]"
-              f"{stats.summary(plan)}", file=sys.stderr)
+              f"{stats.summary()}", file=sys.stderr)
     return LayerDistances(names=tuple(names_a), matrix=matrix, measure=measure.name, options=resolved,
                           n_samples=n_used, seed=seed if n_samples is not None else None, info=info,
                           columns=tuple(names_b))
 
-
-def _offset(tasks, rows: int) -> list[tuple[int, int, np.ndarray | None]]:
-    return [(i, rows + j, init) for i, j, init in tasks]

@@ -36,6 +36,7 @@ import numpy as np
 from .. import _options as opt
 from .._validation import check_choice
 from .gw import gromov_wasserstein, intra_distances
+from .registry import Measure, register_measure
 
 __all__ = ["AGWResult", "augmented_gw", "agw_prepare", "agw_compare"]
 
@@ -132,3 +133,19 @@ def agw_compare(state1: dict, state2: dict, *, alpha: float = 0.5, max_iter: int
     if (a["X"].shape, a["key"]) > (b["X"].shape, b["key"]):
         a, b = b, a
     return augmented_gw(a["C"], a["X"], b["C"], b["X"], alpha=alpha, max_iter=max_iter, tol=tol).value
+
+
+register_measure(
+    Measure(
+        name="agw",
+        prepare=agw_prepare,
+        compare=agw_compare,
+        definition="augmented GW: α·GW + (1 − α)·COOT feature-alignment term, block-coordinate descent",
+        handles_different_dims=True,
+        as_distance="the AGW objective itself",
+        paired=False,
+        invariances=("permutation", "scaling"),
+        option_specs=OPTIONS,
+    ),
+    overwrite=True,
+)

@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_paired_samples
+from .. import _options as opt
+from .registry import INVARIANCES, Measure, register_measure
 
 __all__ = ["svcca_prepare", "svcca_compare", "canonical_correlations"]
 
@@ -81,3 +83,19 @@ def canonical_correlations(U1: np.ndarray, U2: np.ndarray) -> np.ndarray:
 def svcca_compare(U1: np.ndarray, U2: np.ndarray) -> float:
     """``1 - mean canonical correlation`` between two prepared layers, in [0, 1]."""
     return float(max(0.0, 1.0 - canonical_correlations(U1, U2).mean()))
+
+
+register_measure(
+    Measure(
+        name="cca",
+        prepare=svcca_prepare,
+        compare=svcca_compare,
+        definition="SVCCA: 1 − mean canonical correlation after keeping 99% of each layer's variance by SVD",
+        handles_different_dims=True,
+        kind="similarity",
+        as_distance="1 − mean canonical correlation",
+        invariances=INVARIANCES,
+        option_specs={"threshold": opt.number(0, 1, low_open=True), "n_components": opt.integer(1, optional=True)},
+    ),
+    overwrite=True,
+)

@@ -22,6 +22,8 @@ from typing import Literal
 import numpy as np
 
 from .._validation import check_choice, check_paired_samples
+from .. import _options as opt
+from .registry import INVARIANCES, Measure, register_measure
 
 __all__ = ["cka", "cka_prepare", "cka_compare", "u_centre"]
 
@@ -104,3 +106,19 @@ def cka(state1: dict, state2: dict) -> float:
 def cka_compare(state1: dict, state2: dict) -> float:
     """``1 - CKA``: 0 for identical layers up to rotation/translation/scale."""
     return float(np.clip(1.0 - cka(state1, state2), 0.0, 2.0))
+
+
+register_measure(
+    Measure(
+        name="cka",
+        prepare=cka_prepare,
+        compare=cka_compare,
+        definition="1 − linear CKA (HSIC of centred linear Gram matrices; biased or debiased estimator)",
+        handles_different_dims=True,
+        kind="similarity",
+        as_distance="1 − CKA",
+        invariances=INVARIANCES,
+        option_specs={"estimator": opt.choice("biased", "debiased")},
+    ),
+    overwrite=True,
+)

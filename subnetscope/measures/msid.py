@@ -31,6 +31,7 @@ from typing import Literal
 import numpy as np
 
 from .. import _options as opt
+from .registry import INVARIANCES, Measure, register_measure
 
 __all__ = ["MSID_TIMES", "knn_laplacian", "heat_trace", "msid_prepare", "msid_compare"]
 
@@ -170,3 +171,20 @@ def msid_compare(h1: np.ndarray, h2: np.ndarray, *, mode: Literal["max", "l2"] =
         return float(np.linalg.norm(h1 - h2))
     c = np.exp(-2.0 * (MSID_TIMES + 1.0 / MSID_TIMES))
     return float(np.max(c * np.abs(h1 - h2)))
+
+
+register_measure(
+    Measure(
+        name="msid",
+        prepare=msid_prepare,
+        compare=msid_compare,
+        definition="multi-scale intrinsic distance: weighted max gap between kNN-graph heat-kernel traces",
+        handles_different_dims=True,
+        as_distance="the MSID score itself (xgfs/imd convention, 'max' mode)",
+        paired=False,
+        invariances=INVARIANCES,
+        stochastic=True,
+        option_specs=OPTIONS,
+    ),
+    overwrite=True,
+)

@@ -15,6 +15,8 @@ from typing import Literal
 import numpy as np
 
 from .._validation import check_choice, check_paired_samples
+from .. import _options as opt
+from .registry import Measure, register_measure
 
 __all__ = ["Scale", "scale_layer", "check_equal_width", "euclidean_compare", "cosine_compare", "paired_prepare"]
 
@@ -89,3 +91,39 @@ def euclidean_prepare(Y: np.ndarray, *, scale: Scale = "none") -> np.ndarray:
 def cosine_prepare(Y: np.ndarray) -> np.ndarray:
     """Per-layer state of ``cosine`` (scale-free by construction, so no ``scale`` option)."""
     return np.ascontiguousarray(Y)
+
+
+#: The ``scale`` option of the raw-coordinate measures (euclidean, wasserstein).
+SCALE_OPTIONS = {"scale": opt.choice("none", "rms")}
+
+
+register_measure(
+    Measure(
+        name="euclidean",
+        prepare=euclidean_prepare,
+        compare=euclidean_compare,
+        definition="mean over samples of ‖y1_i − y2_i‖₂ (GW's identity plan on raw coordinates)",
+        handles_different_dims=False,
+        as_distance="the distance itself (raw scale unless scale='rms')",
+        paired=True,
+        invariances=(),
+        option_specs=SCALE_OPTIONS,
+    ),
+    overwrite=True,
+)
+
+
+register_measure(
+    Measure(
+        name="cosine",
+        prepare=cosine_prepare,
+        compare=cosine_compare,
+        definition="mean over samples of 1 − cos(y1_i, y2_i)",
+        handles_different_dims=False,
+        kind="similarity",
+        as_distance="1 − cosine similarity, averaged",
+        paired=True,
+        invariances=("scaling",),
+    ),
+    overwrite=True,
+)

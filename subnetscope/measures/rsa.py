@@ -19,7 +19,8 @@ from typing import Literal
 import numpy as np
 
 from .. import _options as opt
-from .gw import Metric, Normalize, intra_distances
+from .geometry import Metric, Normalize, intra_distances
+from .registry import INVARIANCES, Measure, register_measure
 
 __all__ = ["rsa_prepare", "rsa_compare", "rsm_prepare", "rsm_compare"]
 
@@ -88,3 +89,34 @@ def rsm_compare(D1: np.ndarray, D2: np.ndarray) -> float:
             "samples; both layers must see the same inputs"
         )
     return float(np.linalg.norm(D1 - D2) / D1.shape[0])
+
+
+register_measure(
+    Measure(
+        name="rsa",
+        prepare=rsa_prepare,
+        compare=rsa_compare,
+        definition="1 − Spearman (or Pearson) correlation of the upper triangles of the Euclidean RDMs",
+        handles_different_dims=True,
+        kind="similarity",
+        as_distance="1 − correlation (range [0, 2])",
+        invariances=INVARIANCES,
+        option_specs=RSA_OPTIONS,
+    ),
+    overwrite=True,
+)
+
+
+register_measure(
+    Measure(
+        name="rsm",
+        prepare=rsm_prepare,
+        compare=rsm_compare,
+        definition="‖D1 − D2‖_F / n between max-normalised Euclidean RDMs",
+        handles_different_dims=True,
+        as_distance="the scaled Frobenius norm itself",
+        invariances=INVARIANCES,
+        option_specs=RSM_OPTIONS,
+    ),
+    overwrite=True,
+)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .paired import Scale, scale_layer
+from .paired import SCALE_OPTIONS, Scale, scale_layer
+from .registry import Measure, register_measure
 
 __all__ = ["wasserstein", "wasserstein_prepare", "wasserstein_compare"]
 
@@ -63,3 +64,19 @@ def wasserstein_prepare(Y: np.ndarray, *, scale: Scale = "none") -> np.ndarray:
 def wasserstein_compare(A: np.ndarray, B: np.ndarray) -> float:
     """``wasserstein`` between two prepared layers."""
     return wasserstein(A, B)
+
+
+register_measure(
+    Measure(
+        name="wasserstein",
+        prepare=wasserstein_prepare,
+        compare=wasserstein_compare,
+        definition="exact optimal transport (ot.emd2) between the two point clouds, Euclidean ground cost, uniform weights",
+        handles_different_dims=False,
+        as_distance="the W1 cost itself (raw scale unless scale='rms')",
+        paired=False,
+        invariances=(),
+        option_specs=SCALE_OPTIONS,
+    ),
+    overwrite=True,
+)

@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from subnetscope.engine.pairwise import _Schedule, _warm_init, pairwise
+from subnetscope.engine.pairwise import pairwise
+from subnetscope.engine.schedule import Schedule, warm_init
 from subnetscope.measures.gw import gromov_wasserstein, intra_distances
-from subnetscope.measures.registry import Measure
+from subnetscope.measures.registry import Measure, get_measure
 from tests.conftest import layer_chain
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,9 +83,9 @@ def test_warm_start_composes_permutations_the_right_way(rng):
     s2 = gromov_wasserstein(CB, CC).permutation
     # the recovered permutations are exact: C_A[i, k] = C_B[s1[i], s1[k]]
     np.testing.assert_allclose(CB[np.ix_(s1, s1)], CA, atol=1e-12)
-    init = _warm_init(0, 2, {(0, 1): s1, (1, 2): s2})
+    init = warm_init(0, 2, {(0, 1): s1, (1, 2): s2})
     np.testing.assert_allclose(CC[np.ix_(init, init)], CA, atol=1e-12)
-    assert _warm_init(0, 1, {}) is None and _warm_init(0, 2, {(0, 1): s1}) is None
+    assert warm_init(0, 1, {}) is None and warm_init(0, 2, {(0, 1): s1}) is None
 
 
 @pytest.mark.parametrize("warm", [True, False])
@@ -97,7 +98,7 @@ def test_schedule_releases_every_pair_once_after_its_warm_start_sources(warm, se
     pairs = [(i, j) for i in range(L) for j in range(i + 1, L)]
     done = {p: np.arange(3) for p in pairs if rng.random() < 0.3 * (seed % 2)}  # the cache
     cached = set(done)
-    schedule = _Schedule(L, warm, done)
+    schedule = Schedule(L, warm, done)
     running = schedule.initial()
     released = [(i, j) for i, j, _ in running]
     while running:
@@ -247,21 +248,24 @@ def test_assignment_solver_is_resolved_once_recorded_and_cache_keyed_on_it(tmp_p
         pairwise(reps, cache_dir=tmp_path, assignment="emd")
 
 
-def test_gw_threads_fit_the_memory_budget_and_stay_off_devices():
+def test_gw_threads_fit_the_memory_budget_and_stay_off_devices(monkeypatch):
     from subnetscope._memory import memory_limit
-    from subnetscope.engine.pairwise import _Runner
+    from subnetscope.engine.runners import SerialRunner, ThreadRunner, make_runner
 
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    gw = get_measure("gw")
     states = [np.zeros((100, 100))] * 3
-    runner = _Runner(states, None, {"device": None}, True, True, 1, None)
-    one_start = 5 * 8 * 100 * 100  # a running start's working arrays, as _gw_slots counts them
+    runner = make_runner(states, gw, {"device": None})
+    assert isinstance(runner, ThreadRunner) and runner.kind == "threads"
+    one_start = 5 * 8 * 100 * 100  # a running start's working arrays, as ThreadRunner.slots counts them
     with memory_limit(int(1.5 * one_start)):
-        assert runner._gw_slots() == 1
+        assert runner.slots() == 1
     with memory_limit(100 * one_start):
-        assert runner._gw_slots() == min(os.cpu_count() or 1, 100)
+        assert runner.slots() == 4
     with memory_limit("off"):
-        assert runner._gw_slots() == (os.cpu_count() or 1)
+        assert runner.slots() == 4
     # a torch device runs one pair at a time, in this thread
-    assert _Runner(states, None, {"device": "cpu"}, True, True, 1, None).kind == "serial"
+    assert isinstance(make_runner(states, gw, {"device": "cpu"}), SerialRunner)
 
 
 def test_threads_match_one_pair_at_a_time_bit_for_bit(monkeypatch):

@@ -181,9 +181,9 @@ class TestIntraDistances:
         flat = X.reshape(20, -1)
         np.testing.assert_allclose(intra_distances(X, normalize="none"), cdist(flat, flat), atol=1e-10)
         np.testing.assert_allclose(
-            intra_distances(X, "sqeuclidean", "none"), cdist(flat, flat, "sqeuclidean"), atol=1e-9
+            intra_distances(X, metric="sqeuclidean", normalize="none"), cdist(flat, flat, "sqeuclidean"), atol=1e-9
         )
-        np.testing.assert_allclose(intra_distances(X, "cosine", "none"), cdist(flat, flat, "cosine"), atol=1e-10)
+        np.testing.assert_allclose(intra_distances(X, metric="cosine", normalize="none"), cdist(flat, flat, "cosine"), atol=1e-10)
 
     def test_normalisations(self, rng):
         X = rng.normal(size=(15, 4))
