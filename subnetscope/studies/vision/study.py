@@ -10,10 +10,10 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..._system import load_average, peak_rss_mb
-from .analyses import capture_layers, changes_along, find_groups, group_stability
+from .analyses import capture_layers, changes_along
 from .data import load_images
 
-__all__ = ["run_vision_study", "measures_for_study"]
+__all__ = ["run_vision_study", "measures_for_study", "weights_settings"]
 
 CHANGE_MEASURES = ("gw", "cka", "rsa", "cca", "rsm", "msid", "agw")
 
@@ -39,6 +39,21 @@ def measures_for_study(requested: Sequence[str] | None = None) -> list[str]:
                              f"ResNet9's layers range from 10 to 262,144 features; use one of {available}")
         out.append(measure.name)
     return out
+
+
+def weights_settings(x_train, y_train, x_test, y_test, *, n_classes: int, epochs: int, batch_size: int,
+                     optimizer: str, max_lr: float | None, seed: int) -> dict[str, Any]:
+    """Everything that shapes the trained ResNet9 (and its recorded test accuracy).
+
+    The trained checkpoint is ``checkpoints/resnet9_trained-<hash of this>.pt``: another value
+    of any of these (epochs, the images, the seed, ...) trains anew, never reusing a stale model.
+    """
+    from .._run import data_key
+
+    return {"architecture": "ResNet9", "n_classes": n_classes, "init_seed": seed,
+            "train_data": data_key(x_train, y_train), "test_data": data_key(x_test, y_test),
+            "epochs": epochs, "batch_size": batch_size, "optimizer": optimizer, "max_lr": max_lr, "seed": seed,
+            "weight_decay": 5e-4, "augment": True}
 
 
 def _representation_for(measure_name: str, layers) -> tuple[dict, str]:
@@ -78,12 +93,11 @@ def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: i
     import torch
 
     from ...models.resnet9 import ResNet9
-    from ...runs import RunFolder
+    from .._run import StudyRun, data_key, settings_key
     from .train import accuracy, train_resnet9
 
     say = print if progress else (lambda *a, **k: None)
     t_start = time.perf_counter()
-    run = RunFolder(out)
     images = load_images(data, seed=seed)
     measure_names = measures_for_study(measures)
     x_train, y_train = images.x_train[:train_limit], images.y_train[:train_limit]
@@ -95,34 +109,30 @@ def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: i
     if agw_samples < 2:
         raise ValueError(f"`agw_samples` must be ≥ 2, got {agw_samples}")
     measure_samples = {m: min(pair_samples, agw_samples) if m == "agw" else pair_samples for m in measure_names}
-    run.update_meta(study="vision", data=images.label, summary={"load_average_start": load_average()}, options={
+    study = StudyRun(out, "vision", log=say, data=images.label, summary={"load_average_start": load_average()},
+                     options={
         "data": str(data), "samples": samples, "pair_samples": pair_samples, "epochs": epochs,
         "batch_size": batch_size, "optimizer": optimizer, "max_lr": max_lr, "measures": measure_names,
         "agw_samples": measure_samples.get("agw"), "n_groups": n_groups,
         "n_boot": n_boot, "boot_samples": boot_samples, "seed": seed, "train_limit": train_limit, "test_limit": test_limit})
+    run = study.folder
     say(f"vision study on {images.label}: {len(x_train)} training, {len(images.x_test)} test images")
 
     torch.manual_seed(seed)
     random_model = ResNet9(n_classes=len(images.classes)).eval()
-    trained_model = copy.deepcopy(random_model)
-    checkpoint = run.checkpoints / "resnet9_trained.pt"
-    record = run.checkpoints / "resnet9_trained.json"
-    if checkpoint.exists() and record.exists():
-        from ..._io import read_json
+    shaping = weights_settings(x_train, y_train, x_test, y_test, n_classes=len(images.classes), epochs=epochs,
+                               batch_size=batch_size, optimizer=optimizer, max_lr=max_lr, seed=seed)
 
-        trained_model.load_state_dict(torch.load(checkpoint, weights_only=True))
-        training = read_json(record, "training record")
-        say(f"reusing trained weights from {checkpoint}")
-    else:
-        result = train_resnet9(trained_model, x_train, y_train, x_test, y_test, epochs=epochs,
-                               batch_size=batch_size, optimizer=optimizer, max_lr=max_lr, seed=seed,
-                               progress=progress)
-        from ..._io import atomic_path, write_json
+    def train(model):
+        result = train_resnet9(model, x_train, y_train, x_test, y_test, epochs=epochs, batch_size=batch_size,
+                               optimizer=optimizer, max_lr=max_lr, seed=seed, progress=progress)
+        return {"seconds": result.seconds, "test_accuracy": result.test_accuracy, "history": result.history}
 
-        with atomic_path(checkpoint, suffix=".pt") as tmp:
-            torch.save(trained_model.state_dict(), tmp)
-        training = {"seconds": result.seconds, "test_accuracy": result.test_accuracy, "history": result.history}
-        write_json(record, training)
+    with study.stage("train"):
+        trained_model, training, reused = study.checkpoint("resnet9_trained", shaping,
+                                                           lambda: copy.deepcopy(random_model), train)
+    if reused:
+        say(f"reusing trained weights from {study.checkpoint_path('resnet9_trained', shaping)}")
     random_accuracy = accuracy(random_model, x_test, y_test)
     run.save_table("training", f"ResNet9 on {images.label}",
                    ["model", "test accuracy", "training seconds", "epochs", "training images", "test images"],
@@ -136,13 +146,14 @@ def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: i
     inputs = pool[:samples]
     layers = {}
     for label, model in (("random", random_model), ("trained", trained_model)):
-        layers[label] = capture_layers(model, inputs)
+        with study.stage("capture"):
+            layers[label] = capture_layers(model, inputs)
         say(f"captured {label}: {len(layers[label].dims)} layers of {samples} inputs in "
             f"{layers[label].info['seconds']:.0f} s; peak memory so far {layers[label].info['peak_rss_mb']:.0f} MiB "
             f"(all layers in float32 would be {layers[label].info['full_float32_mb']:.0f} MiB)")
     names = list(layers["trained"].dims)
 
-    from ...engine.pairwise import pairwise
+    from ...analysis import bootstrap_subnetworks, find_subnetworks
     from .figures import plot_all_pairs, plot_boundaries
 
     matrices: dict[str, dict[str, Any]] = {"random": {}, "trained": {}}
@@ -153,9 +164,10 @@ def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: i
             t0 = time.perf_counter()
             d = None
             for options in ({}, *FALLBACK_OPTIONS.get(measure, ())):
-                try:
-                    d = pairwise(reps, measure, n_samples=measure_samples[measure], seed=seed,
-                                 progress=progress, **options)
+                try:  # pairs cached in the run folder: a killed run resumes with the missing ones
+                    with study.stage(f"pairs {measure}"):
+                        d = study.pairs(f"{label}.{measure}", reps, measure, save=False,
+                                        n_samples=measure_samples[measure], seed=seed, progress=progress, **options)
                     break
                 except ValueError as exc:  # the measure refuses these layers: try the next options, or skip it
                     reason = f"{exc} (options {options or 'default'})"
@@ -184,28 +196,34 @@ def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: i
     groups, stability_rows = {}, []
     for label in ("random", "trained"):
         for measure in measure_names:
-            found = find_groups(matrices[label][measure], n_groups, seed=seed)
-            groups[(label, measure)] = found
-            run.save_subnetworks(f"{label}.{measure}", {**found, "measure": measure, "model": label,
-                                                         "data": images.label})
+            groups[(label, measure)] = find_subnetworks(matrices[label][measure], n_groups, "spectral", seed)
     if n_boot > 0 and "gw" in measure_names:
         for label in ("random", "trained"):
-            stable = group_stability(layers[label].exact, groups[(label, "gw")]["labels"], n_boot=n_boot,
-                                     n_samples=min(boot_samples, samples - 1), seed=seed)
-            stability_rows.append([label, len(groups[(label, "gw")]["groups"]), stable["n_boot"],
-                                   stable["n_samples"], round(stable["mean_ari"], 3),
-                                   ", ".join(f"{a:.2f}" for a in stable["ari"])])
-            say(f"GW groups of the {label} network: mean ARI over {n_boot} resamples {stable['mean_ari']:.3f}")
+            m = min(boot_samples, samples - 1)
+            cache = study.path / "cache" / f"bootstrap.{label}-{settings_key({'data': data_key(layers[label].exact), 'n': m, 'seed': seed})}"
+            with study.stage("bootstrap gw"):
+                found = bootstrap_subnetworks(layers[label].exact, n_boot, m, "gw", "spectral", seed=seed,
+                                              resample="subsample", reference=groups[(label, "gw")],
+                                              cache_dir=cache)
+            support = found.range_support
+            stability_rows.append([label, found.n_groups, n_boot, m, round(float(np.mean(support)), 3),
+                                   ", ".join(f"{v:.2f}" for v in support)])
+            say(f"GW groups of the {label} network: mean support of its groups over {n_boot} resamples "
+                f"{np.mean(support):.3f}")
         run.save_table("stability", "Stability of the GW sub-networks under resampled inputs",
-                       ["model", "groups", "resamples", "inputs per resample", "mean ARI", "ARI each"],
-                       stability_rows, note="Adjusted Rand index between the groups on all compared inputs "
-                       "and those on each resample; 1 = identical grouping.")
+                       ["model", "groups", "resamples", "inputs per resample", "mean group support",
+                        "support of each group"],
+                       stability_rows, note="subnetscope.bootstrap_subnetworks on inputs drawn without "
+                       "replacement: the share of resamples that find each group (the same run of layers); "
+                       "1 = every resample finds it.")
+    for (label, measure), found in groups.items():
+        run.save_subnetworks(f"{label}.{measure}", found)
 
     run.save_table("layers", "ResNet9 layers (Table 3 names)", ["index", "layer", "features"],
                    [[i, name, layers["trained"].dims[name]] for i, name in enumerate(names)])
     run.save_table("groups", f"Sub-networks found (spectral) — {images.label}", ["model", "measure", "groups"],
                    [[label, measure, " | ".join(f"{g[0]}…{g[-1]} ({len(g)})" if len(g) > 1 else g[0]
-                                                 for g in groups[(label, measure)]["groups"])]
+                                                 for g in groups[(label, measure)].groups)]
                     for label in ("random", "trained") for measure in measure_names])
     change_rows = []
     for i, name in enumerate(names):
@@ -223,8 +241,8 @@ def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: i
                    timing_rows)
 
     for measure in measure_names:
-        bounds = {label: [i for i in range(1, len(names)) if groups[(label, measure)]["labels"][i]
-                          != groups[(label, measure)]["labels"][i - 1]] for label in ("random", "trained")}
+        bounds = {label: [i for i in range(1, len(names)) if groups[(label, measure)].labels[i]
+                          != groups[(label, measure)].labels[i - 1]] for label in ("random", "trained")}
         fig = plot_all_pairs({label: matrices[label][measure] for label in ("random", "trained")},
                              title=f"ResNet9 on {images.label}: {measure}", boundaries=bounds)
         run.save_figure(f"allpairs_{measure}", fig,
@@ -239,11 +257,11 @@ def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: i
                     "layer of the trained network (mean over channels). Fig. 7 analogue.")
 
     memory = {label: layers[label].info for label in layers}
-    run.update_meta(summary={
+    study.finish(summary={
         "data": images.label, "test_accuracy_trained": training["test_accuracy"],
         "test_accuracy_random": random_accuracy, "training_seconds": training["seconds"],
         "capture": memory, "peak_rss_mb": peak_rss_mb(), "seconds_total": time.perf_counter() - t_start,
-        "gw_groups": {label: groups[(label, "gw")]["groups"] for label in ("random", "trained")
+        "gw_groups": {label: groups[(label, "gw")].groups for label in ("random", "trained")
                       if ("gw" in measure_names)},
         "stability": stability_rows, "skipped_measures": skipped, "measures_used": measure_names,
         "load_average_end": load_average()})
