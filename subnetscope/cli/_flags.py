@@ -104,14 +104,15 @@ def add_cache(parser: argparse.ArgumentParser, *, what: str = "every finished pa
         renamed(parser, old, "--cache", dest="cache", type=Path)
 
 
-def add_bootstrap(parser: argparse.ArgumentParser, *, default: int = 0, samples_default: str = "--samples",
-                  old: tuple[str, str] | None = None) -> None:
+def add_bootstrap(parser: argparse.ArgumentParser, *, default: int = 0, samples: int | None = None,
+                  samples_note: str = "--samples", old: tuple[str, str] | None = None) -> None:
     """``--bootstrap B`` and ``--bootstrap-samples N``: replicates of the sub-network search over
     re-drawn inputs, and inputs per replicate (``B`` and ``n_samples`` of ``bootstrap_subnetworks``)."""
     _shared(parser.add_argument("--bootstrap", type=int, default=default, metavar="B",
                                 help=f"bootstrap replicates of the sub-network search (0: none; default: {default})"))
-    _shared(parser.add_argument("--bootstrap-samples", type=int, default=None, metavar="N",
-                                help=f"inputs drawn per bootstrap replicate (default: {samples_default})"))
+    _shared(parser.add_argument("--bootstrap-samples", type=int, default=samples, metavar="N",
+                                help="inputs drawn per bootstrap replicate "
+                                     f"(default: {samples_note if samples is None else samples})"))
     if old:
         renamed(parser, old[0], "--bootstrap", dest="bootstrap", type=int)
         renamed(parser, old[1], "--bootstrap-samples", dest="bootstrap_samples", type=int)
