@@ -143,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
     written.append(folder.save_figure(
         f"{label}_boundaries", plot_layer_changes(changes, boundaries=result.boundaries).figure,
         caption=f"{distances.measure} distance of each layer to its predecessor ({label}): change points "
-                "in red, sub-network boundaries dotted."))
+                "in red, sub-network boundaries dashed."))
     folder.record_command("subnetworks", command_line(args), label)
     folder.update_meta(subnetworks={label: {
         "distances": str(path), "method": args.method, "n_groups": args.groups, "max_groups": args.max_groups,

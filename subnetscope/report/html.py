@@ -225,7 +225,7 @@ def _profile_figure(loaded: Mapping[str, Any], subnetworks: Mapping[str, Mapping
         ax = plot_layer_changes(next(iter(members.values())), boundaries=bounds)
         caption = ("Distance from each layer to the previous one; peaks mark where the representation "
                    "changes most: change points (red) by the rule of the changes table"
-                   + ("; dotted lines: sub-network boundaries." if bounds else "."))
+                   + ("; dashed lines: sub-network boundaries." if bounds else "."))
     else:
         ax = plot_distance_to_previous(members, boundaries=bounds)
         caption = ("Distance from each layer to the previous one, each measure divided by its largest "
