@@ -1,7 +1,7 @@
 """`subnetscope subnetworks`: groups of layers from a distance matrix, with their support.
 
 Results go into a run folder (:class:`subnetscope.runs.RunFolder`), like every study writes,
-so that `subnetscope report RUN_DIR` shows them beside the heatmap of the same matrix.
+so that `subnetscope report --out RUN_DIR` shows them beside the heatmap of the same matrix.
 """
 
 from __future__ import annotations

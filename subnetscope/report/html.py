@@ -306,7 +306,7 @@ def _reproduce(meta: Mapping, run_dir: Path) -> str:
     parts = []
     if commands:
         if any(e.get("step") != "capture" for e in entries):
-            commands.append(f"subnetscope report {run_dir}")
+            commands.append(f"subnetscope report --out {run_dir}")
         parts.append("<p>Run these from the folder the run was made in, in this order:</p>"
                      f"<pre>{_esc(chr(10).join(commands))}</pre>")
     if meta.get("code"):
