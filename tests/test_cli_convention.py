@@ -118,6 +118,9 @@ def test_chain_capture_pairwise_subnetworks_report_through_one_run_folder(tmp_pa
     assert "next: subnetscope pairwise --out" in capsys.readouterr().out
     assert main(["pairwise", "--out", run, "--measure", "gw", "--samples", "20", "--quiet"]) == 0
     assert main(["subnetworks", "--out", run, "--groups", "2"]) == 0
+    # --bootstrap re-draws the representations captured into the run folder (no --reps needed)
+    assert main(["subnetworks", "--out", run, "--groups", "2", "--bootstrap", "2", "--label", "gw", "--quiet"]) == 0
+    assert "support = fraction of 2 bootstrap replicates" in capsys.readouterr().out
     assert main(["report", "--out", run, "--quiet"]) == 0
     captured = capsys.readouterr()
     assert "deprecated" not in captured.err

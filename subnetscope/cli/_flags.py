@@ -62,7 +62,8 @@ def add_out(parser: argparse.ArgumentParser, *, default: Path | None = None, req
         note = note or f"default: {default}"
     _shared(parser.add_argument(
         "--out", type=Path, default=default, required=required, metavar="RUN_DIR",
-        help="run folder to write into; the next command reads it" + (f" ({note})" if note else "")))
+        help="the run folder: what earlier commands wrote there is read, this command's results are "
+             "written into it for the next" + (f" ({note})" if note else "")))
 
 
 def add_quiet(parser: argparse.ArgumentParser, *, old_no_progress: bool = False) -> None:

@@ -19,8 +19,9 @@ def register(sub) -> None:
         help="group layers into sub-networks; print them as layer ranges and write them to a run folder",
         description="Read a layer distance matrix (a DISTANCES.npz/.json from `subnetscope pairwise`, "
         "or a run folder with distances/<label>.npz), group the layers into sub-networks and print "
-        "the groups as ranges of consecutive layers. With --bootstrap B and --reps, the inputs are "
-        "re-drawn B times to give each range and boundary its support. Writes into the run folder "
+        "the groups as ranges of consecutive layers. With --bootstrap B, the inputs of the representations "
+        "(--reps, else those captured into the run folder) are re-drawn B times to give each range and "
+        "boundary its support. Writes into the run folder "
         "RUN_DIR: subnetworks/<label>.json, tables/<label>_changes.json, "
         "figures/<label>_boundaries.png, the matrix as distances/<label>.npz (when it is not "
         "already there) and a record in run.json; `subnetscope report --out RUN_DIR` then shows them.",
@@ -84,15 +85,16 @@ def _resolve(args: argparse.Namespace) -> tuple[Path, str, Path]:
     return source, args.label or "", args.out or default_out
 
 
-def _reps_of(args: argparse.Namespace, out: Path) -> Path:
+def _reps_of(args: argparse.Namespace, out: Path, source_run: Path | None) -> Path:
     """The representations --bootstrap re-draws: --reps, else those captured into the run folder."""
     if args.reps is not None:
         return args.reps
     from ..capture.loading import store_folder
     from ..capture.store import MANIFEST
 
-    if (store_folder(out) / MANIFEST).is_file():
-        return out
+    for folder in dict.fromkeys((out, source_run)):  # where results go, then where the distances came from
+        if folder is not None and (store_folder(folder) / MANIFEST).is_file():
+            return folder
     raise ValueError(f"`--bootstrap` needs `--reps REPS.npz` (or a capture store), the representations the "
                      f"distances came from, or a run folder they were captured into; {str(out)!r} holds none")
 
@@ -109,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
     if not label:
         label = distances.measure if path.stem == "distances" else path.stem
     if args.bootstrap:
-        reps = load_reps(_reps_of(args, out))
+        source_run = path.parent.parent if path.parent.name == "distances" else None
+        reps = load_reps(_reps_of(args, out, source_run))
         missing = [n for n in distances.names if n not in reps]
         if missing:
             raise ValueError(f"`--reps` lacks layers of the distance matrix: {missing[:5]}"
