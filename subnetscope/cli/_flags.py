@@ -87,9 +87,10 @@ def add_seed(parser: argparse.ArgumentParser, *, what: str = "the input subsampl
 
 
 def add_samples(parser: argparse.ArgumentParser, *, default: int | None = None,
-                what: str = "compare on N inputs drawn once with --seed", old: str | None = None) -> None:
+                what: str = "compare on N inputs drawn once with --seed", old: str | None = None,
+                shown: str | None = None) -> None:
     """``--samples N``: how many inputs (rows) are used (``n_samples`` in the API)."""
-    shown = "all" if default is None else default
+    shown = shown or ("all" if default is None else str(default))
     _shared(parser.add_argument("--samples", type=int, default=default, metavar="N",
                                 help=f"{what} (default: {shown})"))
     if old:

@@ -39,7 +39,7 @@ def register(studies) -> None:
                         "(0: 4000; default 2000)")
     p.add_argument("--test-fraction", type=float, default=None,
                    help="share held out for testing and the analysis (default 0.2; paper scale 0.3)")
-    add_samples(p, what="held-out sentences compared (0: all; 150 with the default plan)", old="--n-samples")
+    add_samples(p, what="held-out sentences compared (0: all)", shown="150; paper scale 500", old="--n-samples")
     p.add_argument("--pooling", choices=("mean", "cls", "flatten"), default="mean")
     p.add_argument("--max-length", type=int, default=None, help="tokens per sentence (default 40; paper 256)")
     p.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs (default 1)")
