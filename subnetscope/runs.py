@@ -9,7 +9,8 @@ Layout (documented in docs/formats.md; the report reads only this)::
       tables/<name>.json            {"title", "columns", "rows", "note"}: Table 1/4 analogues, probes ...
       figures/<name>.png            figures, with an optional figures/<name>.json caption record
       checkpoints/                  model weights a study can reuse (skipped training on re-run)
-      report.html                   written by `subnetscope report RUN_DIR`
+      reps/                         the capture store of `subnetscope capture --out RUN_DIR`
+      report.html                   written by `subnetscope report --out RUN_DIR`
 
 Every file is written atomically, so an interrupted run never leaves a half-written result
 that a resumed run or the report would read as valid.

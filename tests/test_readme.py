@@ -70,9 +70,10 @@ def test_readme_command_chain_runs_as_written(tiny_model, tmp_path, monkeypatch,
     for line in chain:
         argv = shlex.split(line.replace("MODEL_DIR", str(folder)))[1:]
         assert main(argv) == 0, (line, capsys.readouterr().err)
-    page = (tmp_path / "out" / "report.html").read_text()
+        assert "--out run/" in line and "deprecated" not in capsys.readouterr().err  # one run folder, new spellings
+    page = (tmp_path / "run" / "report.html").read_text()
     reproduce = page.split('id="reproduce"', 1)[1]
-    for step in ("subnetscope capture", "subnetscope pairwise store/", "subnetscope subnetworks out",
+    for step in ("subnetscope capture", "subnetscope pairwise --out run/", "subnetscope subnetworks --out run/",
                  "subnetscope report"):
         assert step in reproduce, step  # every command of the chain, in the report
     assert reproduce.index("subnetscope capture") < reproduce.index("subnetscope pairwise") \

@@ -15,7 +15,35 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["LayerChanges", "layer_changes"]
+__all__ = ["LayerChanges", "distance_to_previous", "layer_changes"]
+
+
+def _subdiagonal(D: np.ndarray) -> np.ndarray:
+    """``D[i, i - 1]`` for i = 1..L-1: the one place the distance to the previous layer is read off."""
+    L = len(D)
+    return D[np.arange(1, L), np.arange(L - 1)].copy()
+
+
+def distance_to_previous(distances: Any) -> np.ndarray:
+    """``d[k] = matrix[k + 1, k]``: each layer's distance to the previous one (paper Fig. 7).
+
+    Parameters
+    ----------
+    distances : LayerDistances
+
+    Returns
+    -------
+    d : array of shape (L - 1,)
+        ``d[k]`` is the distance from layer ``k + 1`` to layer ``k``; the values of ``matrix``
+        as they are (:func:`layer_changes` holds the same steps, with NaN for the first layer).
+    """
+    M = getattr(distances, "matrix", None)
+    if M is None or np.ndim(M) != 2:
+        raise TypeError(f"`distances` must be a LayerDistances (a square matrix with layer names), "
+                        f"got {type(distances).__name__}")
+    if M.shape[0] < 2:
+        raise ValueError(f"distance to the previous layer needs at least 2 layers, got {M.shape[0]}")
+    return _subdiagonal(np.asarray(M))
 
 
 @dataclass
@@ -82,7 +110,7 @@ def layer_changes(distances: Any, *, z: float = 3.5, n_changes: int | None = Non
     names, D, measure = _unpack(distances)
     L = len(names)
     steps = np.full(L, np.nan)
-    steps[1:] = D[np.arange(1, L), np.arange(L - 1)]
+    steps[1:] = _subdiagonal(D)
     valid = steps[1:]
     scores = np.full(L, np.nan)
     if valid.size:

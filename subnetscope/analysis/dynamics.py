@@ -24,7 +24,15 @@ import numpy as np
 from ..engine.layer_distances import LayerDistances
 from .subnetworks import SILHOUETTE_MIN, Subnetworks, _silhouette, find_subnetworks
 
-__all__ = ["Checkpoint", "LayerDynamics", "Separation"]
+__all__ = ["Checkpoint", "LayerDynamics", "Separation", "mean_distance"]
+
+
+def mean_distance(distances) -> float:
+    """Mean over the L(L-1)/2 distinct layer pairs (the diagonal's zeros left out; paper Fig. 6)."""
+    M = distances.matrix
+    if M.shape[0] < 2:
+        raise ValueError(f"a mean distance between layers needs at least 2 layers, got {M.shape[0]}")
+    return float(M[np.triu_indices_from(M, k=1)].mean())
 
 
 @dataclass
@@ -188,7 +196,7 @@ class LayerDynamics:
 
     def mean_distances(self) -> list[float]:
         """Mean distance over the distinct layer pairs at each checkpoint (paper Fig. 6)."""
-        return [float(c.distances.matrix[np.triu_indices(len(c.distances), 1)].mean()) for c in self.history]
+        return [mean_distance(c.distances) for c in self.history]
 
     def separation(self, groups: Subnetworks | Sequence[int] | None = None, *,
                    threshold: float = SILHOUETTE_MIN, **find_options: Any) -> Separation:

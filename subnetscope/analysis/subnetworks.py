@@ -31,9 +31,10 @@ from .partition import silhouette as _silhouette
 from .partition import spectral_partition
 
 __all__ = ["Subnetworks", "find_subnetworks", "spectral_partition", "contiguous_partition",
-           "relabel_by_first_appearance", "METHODS", "SILHOUETTE_MIN"]
+           "relabel_by_first_appearance", "METHODS", "SELECTIONS", "SILHOUETTE_MIN"]
 
 METHODS = ("spectral", "contiguous")
+SELECTIONS = ("silhouette", "eigengap")  # how the number of groups is chosen
 #: Below this best silhouette the contiguous method answers "one group" (Kaufman &
 #: Rousseeuw 1990: an average silhouette under 0.25 means no substantial structure).
 SILHOUETTE_MIN = 0.25
@@ -260,7 +261,7 @@ def find_subnetworks(
     else:
         if isinstance(max_groups, bool) or not isinstance(max_groups, (int, np.integer)) or max_groups < 1:
             raise ValueError(f"`max_groups` must be an integer ≥ 1, got {max_groups!r}")
-        check_choice(select, "select", ("silhouette", "eigengap"))
+        check_choice(select, "select", SELECTIONS)
         if select == "eigengap" and method != "spectral":
             raise ValueError(f"`select='eigengap'` needs method='spectral', got method={method!r}")
         selection = _choose_n_groups(D, method, min(int(max_groups), max(L - 1, 1)), seed, select)

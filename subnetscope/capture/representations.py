@@ -60,12 +60,15 @@ class Representations(Mapping):
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Representations":
-        """Reopen a store written by ``capture(..., store=path)`` or :meth:`save`.
+        """Reopen a store written by ``capture(..., store=path)`` or :meth:`save`, or the store in
+        a run folder's ``reps/`` (``subnetscope capture --out RUN_DIR``).
 
         Layers are read from disk on access (one layer at a time in memory).
         """
-        from .store import read_manifest
+        from .store import MANIFEST, REPS_FOLDER, read_manifest
 
+        if not (Path(path) / MANIFEST).is_file() and (Path(path) / REPS_FOLDER / MANIFEST).is_file():
+            path = Path(path) / REPS_FOLDER  # a run folder: its capture store
         manifest = read_manifest(path)
         if not manifest.get("complete"):
             raise ValueError(

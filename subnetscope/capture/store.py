@@ -28,6 +28,8 @@ __all__ = ["FORMAT", "StoreWriter", "read_manifest", "read_layer"]
 FORMAT = "subnetscope.capture"
 VERSION = 1
 MANIFEST = "manifest.json"
+#: The sub-folder of a run folder that holds its capture store (``subnetscope capture --out RUN_DIR``).
+REPS_FOLDER = "reps"
 
 
 def read_manifest(path: str | os.PathLike) -> dict[str, Any]:

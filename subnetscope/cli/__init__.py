@@ -1,7 +1,9 @@
 """The `subnetscope` command: a thin layer over the public API.
 
 Each sub-command lives in its own module with ``register(subparsers)`` that adds a
-parser and sets ``func``; the list below is the only place that names them.
+parser and sets ``func``; the list below is the only place that names them. A module only
+parses and calls the library. The convention every command follows (``--out RUN_DIR``, the
+shared flags, deprecated spellings) is in ``_flags.py``.
 """
 
 from __future__ import annotations

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import zipfile
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ..capture.loading import load_representations as load_reps  # noqa: F401  (the old name, re-exported)
+from ._flags import add_cache, add_jobs, add_quiet, add_samples, add_seed
 
 
 def command_line(args: argparse.Namespace) -> str:
@@ -47,45 +48,19 @@ def _parse_value(raw: str) -> Any:
     return raw
 
 
-def load_reps(path: str | Path) -> dict[str, np.ndarray]:
-    """Named arrays from an ``.npz`` file (or a capture store folder)."""
-    path = Path(path)
-    if path.is_dir():
-        from ..capture import Representations  # a store written by `subnetscope capture`
-
-        return dict(Representations.load(path).items())
-    if not path.is_file():
-        raise FileNotFoundError(f"representations file {str(path)!r} does not exist")
-    try:
-        archive = np.load(path, allow_pickle=False)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ValueError(f"it holds one {archive.shape} array (a .npy file?); save the layers as named "
-                             "arrays with np.savez(path, layer1=Y1, layer2=Y2, ...)")
-        with archive:
-            return {name: archive[name] for name in archive.files}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise ValueError(
-            f"representations file {str(path)!r} is not a readable .npz of named arrays "
-            f"(truncated or another format?): {exc}"
-        ) from exc
-
-
 def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
     """The all-pairs engine's flags (rows, seed, measure options, jobs, Dask, cache, device,
     warm starts, memory), shared by `pairwise` and `compare`."""
-    parser.add_argument("--samples", type=int, default=None, metavar="N",
-                        help="compare on N rows drawn once with --seed (default: all)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the row subsample (default: 0)")
+    add_samples(parser)
+    add_seed(parser)
     parser.add_argument("--option", "-o", action="append", type=parse_option, default=[], metavar="KEY=VALUE",
                         help="measure option, repeatable, e.g. -o normalize=mean; for GW "
                              "-o starts=product is the fast setting (POT's start and the warm start)")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    parser.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
-                        help="local worker processes, -1 for one per core (default: 1)")
+    add_quiet(parser, old_no_progress=True)
+    add_jobs(parser, what="the pairs")
+    add_cache(parser)
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="run the pairs on a Dask cluster, e.g. tcp://host:8786")
-    parser.add_argument("--cache", type=Path, default=None, metavar="DIR",
-                        help="keep every finished pair in DIR; rerunning resumes a killed run")
     parser.add_argument("--device", default=None,
                         help="GW only: run the solver's matrix products on this torch device (cuda, cpu)")
     parser.add_argument("--no-warm-start", action="store_true",
@@ -116,7 +91,7 @@ def run_engine(function, args: argparse.Namespace, *reps: dict[str, np.ndarray])
             raise ValueError(f"--scheduler {args.scheduler}: cannot reach the Dask scheduler ({exc})") from exc
     try:
         return function(*reps, args.measure, n_samples=args.samples, seed=args.seed,
-                        progress=not args.no_progress, n_jobs=args.jobs, client=client, cache_dir=args.cache,
+                        progress=not args.quiet, n_jobs=args.jobs, client=client, cache_dir=args.cache,
                         warm_start=not args.no_warm_start, max_memory=args.max_memory, **options)
     finally:
         if client is not None:

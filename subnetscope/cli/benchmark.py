@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._flags import add_out, add_quiet, add_seed
+
 
 def register(sub) -> None:
     parser = sub.add_parser(
@@ -17,14 +19,17 @@ def register(sub) -> None:
         "into the same folder resumes: only missing case x measure results are computed.")
     parser.add_argument("--quick", action="store_true",
                         help="one small case per family at n = 120 (measured 3.2 min on 2 busy cores) instead of the full run")
-    parser.add_argument("--preset", choices=("tiny", "quick", "full"), default=None,
+    from ..studies.benchmark.suite import PRESETS
+
+    parser.add_argument("--preset", choices=tuple(PRESETS), default=None,
                         help="case list and sizes (default: full, or quick with --quick; tiny: the test suite's)")
     parser.add_argument("--measures", nargs="+", default=None, metavar="NAME",
                         help="measures to score (default: every registered one plus gw-pot-start, GW from POT's "
                         "product start alone; gw-mean, GW with mean-normalised distances, only when named)")
-    parser.add_argument("--out", type=Path, default=None, help="run folder (default: runs/benchmark-<preset>)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of subsamples and clustering (default 0)")
+    add_out(parser, note="default: runs/benchmark-<preset>")
+    add_seed(parser, what="subsamples and clustering")
     parser.add_argument("--no-report", action="store_true", help="do not write report.html")
+    add_quiet(parser)
     parser.set_defaults(func=run)
 
 
@@ -35,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--quick and --preset {args.preset} contradict each other; give one")
     preset = args.preset or ("quick" if args.quick else "full")
     out = args.out or Path(f"runs/benchmark-{preset}")
-    result = run_benchmark(out, preset=preset, measures=args.measures, seed=args.seed, report=not args.no_report)
+    result = run_benchmark(out, preset=preset, measures=args.measures, seed=args.seed, report=not args.no_report,
+                           progress=not args.quiet)
     print(f"benchmark ({preset}): {len(result.records)} case x measure records "
           f"({sum(m is not None for _, m in result.computed)} computed now), {len(result.dropped)} cases dropped; "
           f"leaderboard in {out / 'tables' / 'leaderboard.json'}")

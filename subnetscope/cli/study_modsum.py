@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._flags import add_bootstrap, add_cache, add_jobs, add_out, add_quiet, add_samples, add_seed
+
 DEFAULT_SAMPLES = 200
 
 
@@ -13,10 +15,11 @@ def add_arguments(parser: argparse.ArgumentParser, *, samples: int = DEFAULT_SAM
                   jobs: int = 1) -> None:
     """Arguments shared by `study modsum` and `demo`."""
     from ..studies.modsum import TrainConfig
+    from ..studies.modsum.pipeline import TARGET_EMBEDDINGS
+    from ..studies.modsum.training import LOSSES
 
-    parser.add_argument("--samples", type=int, default=samples,
-                        help=f"inputs compared by GW (default: {samples}; the paper used 1000)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the split, training and sampling")
+    add_samples(parser, default=samples, what="inputs compared by GW (the paper used 1000)")
+    add_seed(parser, what="the split, training and sampling")
     parser.add_argument("--epochs", type=int, default=epochs,
                         help="most epochs per training stage (default: %s)" % (epochs or TrainConfig.max_epochs))
     parser.add_argument("--lr", type=float, default=None, help=f"AdamW learning rate (default: {TrainConfig.lr})")
@@ -24,33 +27,27 @@ def add_arguments(parser: argparse.ArgumentParser, *, samples: int = DEFAULT_SAM
                         help=f"AdamW weight decay (default: {TrainConfig.weight_decay})")
     parser.add_argument("--batch-size", type=int, default=None,
                         help=f"minibatch size (default: {TrainConfig.batch_size}; 0 = full batch, as in the paper)")
-    parser.add_argument("--loss", default=None, choices=("mse", "cross_entropy"),
+    parser.add_argument("--loss", default=None, choices=LOSSES,
                         help=f"training loss of each stage (default: {TrainConfig.loss}; see docs/results/modsum.md)")
-    parser.add_argument("--cache-dir", type=Path, default=None,
-                        help="checkpoint folder (default: OUT/checkpoints)")
+    add_cache(parser, what="the trained checkpoints", default_note="RUN_DIR/checkpoints", old="--cache-dir")
     parser.add_argument("--probes", default=probes,
                         help=f"probe kinds, comma separated, or 'none' (default: {probes})")
     parser.add_argument("--probe-samples", type=int, default=probe_samples,
                         help=f"inputs used by the probes (default: {probe_samples})")
     parser.add_argument("--embedding", default="value",
-                        help="how a target becomes a representation for GW: value, onehot, circular or stage "
-                             "(as each stage was trained to output it), comma separated (default: value)")
+                        help=f"how a target becomes a representation for GW: {', '.join(TARGET_EMBEDDINGS)} "
+                             "(stage: as each stage was trained to output it), comma separated (default: value)")
     parser.add_argument("--baselines", default="",
                         help="other measures computed all-pairs, comma separated (Fig. 8), e.g. cka,rsa")
-    parser.add_argument("--bootstrap", type=int, default=0,
-                        help="bootstrap replicates of the sub-network search (each = one all-pairs GW)")
-    parser.add_argument("--bootstrap-samples", type=int, default=None, metavar="N",
-                        help="inputs drawn per bootstrap replicate (default: --samples)")
+    add_bootstrap(parser)
     parser.add_argument("--groups", type=int, default=None, help="number of sub-networks (default: best silhouette)")
     parser.add_argument("--compare-starts", type=int, default=0, metavar="K",
                         help="also run GW with POT's default start on K evenly spaced layers and compare")
-    parser.add_argument("--jobs", type=int, default=jobs,
-                        help=f"processes for the all-pairs distances, -1 = every core (default: {jobs}); "
-                             "the matrix is the same as with 1")
+    add_jobs(parser, default=jobs)
     parser.add_argument("--retrain", action="store_true",
                         help="train even when a checkpoint with these settings exists (cached or shipped)")
     parser.add_argument("--no-report", action="store_true", help="do not write report.html")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_quiet(parser)
 
 
 def register(studies) -> None:
@@ -58,8 +55,10 @@ def register(studies) -> None:
         "modsum", help="modular-sum transformers (Models 0, E, L)",
         description="Train (or load) Model 0, E or L on the modular sum, compare its representations "
         "with GW, find sub-networks, compare with the known targets and probes; write a run folder.")
-    parser.add_argument("--model", default="L", choices=("0", "E", "L"), help="which model (default: L)")
-    parser.add_argument("--out", type=Path, default=Path("runs/modsum"), help="run folder")
+    from ..studies.modsum.data import MODEL_KINDS
+
+    parser.add_argument("--model", default="L", choices=MODEL_KINDS, help="which model (default: L)")
+    add_out(parser, default=Path("runs/modsum"))
     parser.add_argument("--paper-scale", action="store_true",
                         help="the paper's setting: GW at n = 1000, Table 1 under every embedding, probes on "
                              "all inputs, POT's start on 31 layers, 5 bootstrap replicates of 200 inputs "
@@ -87,7 +86,7 @@ def run_args(args: argparse.Namespace, model: str) -> dict:
         from ..studies.modsum import PAPER_SCALE
 
         options.update(PAPER_SCALE)
-    return run_modsum(args.out, model=model, seed=args.seed, train_config=config, cache_dir=args.cache_dir,
+    return run_modsum(args.out, model=model, seed=args.seed, train_config=config, cache_dir=args.cache,
                       baselines=baselines, n_groups=args.groups, retrain=args.retrain, n_jobs=args.jobs,
                       report=not args.no_report, progress=not args.quiet, **options)
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
+
+from ._flags import add_out, add_quiet, add_samples, out_from_positional
+
 # Options whose default comes from the plan (small default, or the paper's with --paper-scale).
 _PLAN = ("max_examples", "test_fraction", "n_samples", "max_length", "epochs", "batch_size", "lr", "seeds", "sparsity",
          "checkpoint_every", "threads", "head", "train_word_embeddings", "probe_samples")
@@ -18,7 +23,8 @@ def register(studies) -> None:
                     "embeddings fixed, 1 torch thread); --paper-scale uses the paper's settings (max length 256, "
                     "lr 2e-5, 3 seeds, all the data, [CLS] classifier, every parameter trained). Any option given "
                     "explicitly overrides the plan.")
-    p.add_argument("run_dir", nargs="?", default="runs/nlp", help="run folder to write (default runs/nlp)")
+    p.add_argument("run_dir", nargs="?", default=None, type=Path, help=argparse.SUPPRESS)  # old spelling of --out
+    add_out(p, note="default: runs/nlp")
     p.add_argument("--model", default=None, help="local HF encoder folder or hub name (default: offline MiniLM)")
     p.add_argument("--data", default=None,
                    help=".tsv/.csv/.jsonl with text and label columns, a `datasets` name, or 'smoke' (one-word "
@@ -33,7 +39,7 @@ def register(studies) -> None:
                         "(0: 4000; default 2000)")
     p.add_argument("--test-fraction", type=float, default=None,
                    help="share held out for testing and the analysis (default 0.2; paper scale 0.3)")
-    p.add_argument("--n-samples", type=int, default=None, help="held-out sentences compared (0: all; default 150)")
+    add_samples(p, what="held-out sentences compared (0: all)", shown="150; paper scale 500", old="--n-samples")
     p.add_argument("--pooling", choices=("mean", "cls", "flatten"), default="mean")
     p.add_argument("--max-length", type=int, default=None, help="tokens per sentence (default 40; paper 256)")
     p.add_argument("--epochs", type=int, default=None, help="fine-tuning epochs (default 1)")
@@ -58,6 +64,7 @@ def register(studies) -> None:
     p.add_argument("--no-figures", action="store_true")
     p.add_argument("--no-report", action="store_true")
     p.add_argument("--allow-download", action="store_true", help="let transformers fetch a hub model")
+    add_quiet(p)
     p.set_defaults(func=run)
 
 
@@ -67,16 +74,17 @@ def run(args) -> int:
 
     plan = dict(PAPER_SCALE if args.paper_scale else DEFAULTS)
     for name in _PLAN:
-        value = getattr(args, name)
+        value = getattr(args, "samples" if name == "n_samples" else name)
         if value is not None:
             plan[name] = value
     zero_means_all = {"max_examples", "n_samples", "threads", "probe_samples"}
     for name in zero_means_all:
         if plan[name] == 0:
             plan[name] = None
-    run_nlp_study(args.run_dir, model=args.model, data=args.data, text_column=args.text_column,
+    run_dir = out_from_positional(args, "run_dir", "subnetscope study nlp", default=Path("runs/nlp"))
+    run_nlp_study(run_dir, model=args.model, data=args.data, text_column=args.text_column,
                   label_column=args.label_column, pooling=args.pooling,
                   seeds=tuple(plan.pop("seeds")), sparsity=tuple(plan.pop("sparsity")), **plan,
                   downstream=not args.no_downstream, figures=not args.no_figures, report=not args.no_report,
-                  allow_download=args.allow_download)
+                  allow_download=args.allow_download, **({"log": lambda line: None} if args.quiet else {}))
     return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ._flags import add_bootstrap, add_out, add_quiet, add_samples, add_seed
+
 
 def register(studies) -> None:
     parser = studies.add_parser(
@@ -12,10 +14,10 @@ def register(studies) -> None:
         description="Train ResNet9 briefly on the CPU, compare it with its random initialisation with every "
         "measure that handles different widths, and write a run folder (and report). Offline default data: "
         "scikit-learn's digits upscaled to 3x32x32 (not CIFAR-10); pass --data for CIFAR-10.")
-    parser.add_argument("--out", type=Path, default=Path("runs/vision"), help="run folder (default: runs/vision)")
+    add_out(parser, default=Path("runs/vision"))
     parser.add_argument("--data", default="digits",
                         help="'digits' (default, offline) or cifar-10-python.tar.gz / its extracted folder")
-    parser.add_argument("--samples", type=int, default=300, help="inputs captured at every layer (default 300)")
+    add_samples(parser, default=300, what="inputs captured at every layer")
     parser.add_argument("--pair-samples", type=int, default=300,
                         help="inputs every pair of layers is compared on (default 300)")
     parser.add_argument("--agw-samples", type=int, default=100,
@@ -28,10 +30,10 @@ def register(studies) -> None:
     parser.add_argument("--measures", nargs="+", default=None, metavar="NAME",
                         help="measures (default: every one that handles different widths)")
     parser.add_argument("--groups", type=int, default=None, help="number of sub-networks (default: best silhouette)")
-    parser.add_argument("--boot", type=int, default=2, help="resamples for the stability of the GW groups (0: skip)")
-    parser.add_argument("--boot-samples", type=int, default=150, help="inputs per resample (default 150)")
-    parser.add_argument("--seed", type=int, default=0)
+    add_bootstrap(parser, default=2, samples=150, old=("--boot", "--boot-samples"))
+    add_seed(parser, what="the data split, training and every subsample")
     parser.add_argument("--no-report", action="store_true", help="do not write report.html")
+    add_quiet(parser)
     parser.set_defaults(func=run)
 
 
@@ -41,6 +43,6 @@ def run(args: argparse.Namespace) -> int:
     run_vision_study(args.out, data=args.data, samples=args.samples, pair_samples=args.pair_samples,
                      epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
                      max_lr=args.lr, measures=args.measures, agw_samples=args.agw_samples,
-                     n_groups=args.groups, n_boot=args.boot, boot_samples=args.boot_samples, seed=args.seed,
-                     report=not args.no_report)
+                     n_groups=args.groups, n_boot=args.bootstrap, seed=args.seed, report=not args.no_report,
+                     boot_samples=args.bootstrap_samples, progress=not args.quiet)
     return 0

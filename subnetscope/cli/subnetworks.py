@@ -1,13 +1,16 @@
 """`subnetscope subnetworks`: groups of layers from a distance matrix, with their support.
 
 Results go into a run folder (:class:`subnetscope.runs.RunFolder`), like every study writes,
-so that `subnetscope report RUN_DIR` shows them beside the heatmap of the same matrix.
+so that `subnetscope report --out RUN_DIR` shows them beside the heatmap of the same matrix.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+
+from ..analysis.subnetworks import METHODS, SELECTIONS
+from ._flags import add_bootstrap, add_cache, add_jobs, add_out, add_quiet, add_seed, deprecation_note, renamed
 
 
 def register(sub) -> None:
@@ -16,36 +19,38 @@ def register(sub) -> None:
         help="group layers into sub-networks; print them as layer ranges and write them to a run folder",
         description="Read a layer distance matrix (a DISTANCES.npz/.json from `subnetscope pairwise`, "
         "or a run folder with distances/<label>.npz), group the layers into sub-networks and print "
-        "the groups as ranges of consecutive layers. With --bootstrap B and --reps, the inputs are "
-        "re-drawn B times to give each range and boundary its support. Writes into the run folder "
+        "the groups as ranges of consecutive layers. With --bootstrap B, the inputs of the representations "
+        "(--reps, else those captured into the run folder) are re-drawn B times to give each range and "
+        "boundary its support. Writes into the run folder "
         "RUN_DIR: subnetworks/<label>.json, tables/<label>_changes.json, "
         "figures/<label>_boundaries.png, the matrix as distances/<label>.npz (when it is not "
-        "already there) and a record in run.json; `subnetscope report RUN_DIR` then shows them.",
+        "already there) and a record in run.json; `subnetscope report --out RUN_DIR` then shows them.",
     )
-    parser.add_argument("distances", type=Path, metavar="DISTANCES",
-                        help="DISTANCES.npz or .json written by `subnetscope pairwise`, or a run folder")
+    parser.add_argument("distances", type=Path, metavar="DISTANCES", nargs="?", default=None,
+                        help="DISTANCES.npz or .json written by `subnetscope pairwise`, or a run folder "
+                        "(default: the run folder --out)")
+    add_out(parser, note="default: the run folder DISTANCES is in, or the folder of DISTANCES")
     parser.add_argument("--label", default=None,
                         help="which matrix: the <label> of distances/<label>.npz in a run folder, and the "
                         "name results are saved under (default: the file's name, or its measure when the "
                         "file is called distances.npz; in a run folder, the only matrix or 'gw')")
-    parser.add_argument("--method", default="spectral", choices=("spectral", "contiguous"),
-                        help="spectral clustering or consecutive segments (default: spectral)")
+    parser.add_argument("--method", default=METHODS[0], choices=METHODS,
+                        help=f"spectral clustering or consecutive segments (default: {METHODS[0]})")
     parser.add_argument("--groups", type=int, default=None, metavar="K",
                         help="number of groups (default: chosen automatically, with the evidence printed)")
     parser.add_argument("--max-groups", type=int, default=10, metavar="K",
                         help="largest number of groups considered automatically (default: 10)")
-    parser.add_argument("--select", default="silhouette", choices=("silhouette", "eigengap"),
-                        help="how the number of groups is chosen (default: silhouette; eigengap: spectral only)")
-    parser.add_argument("--bootstrap", type=int, default=0, metavar="B",
-                        help="bootstrap replicates over the inputs (needs --reps; default: none)")
+    parser.add_argument("--select", default=SELECTIONS[0], choices=SELECTIONS,
+                        help=f"how the number of groups is chosen (default: {SELECTIONS[0]}; eigengap: spectral only)")
+    add_bootstrap(parser, samples_note="the distances' sample count")
+    renamed(parser, "--samples", "--bootstrap-samples", dest="bootstrap_samples", type=int)
     parser.add_argument("--reps", type=Path, default=None,
-                        help="the representations the distances came from (REPS.npz), for --bootstrap")
-    parser.add_argument("--samples", type=int, default=None, metavar="N",
-                        help="rows per bootstrap computation (default: the distances' sample count)")
-    parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
-    parser.add_argument("--out", type=Path, default=None, metavar="RUN_DIR",
-                        help="run folder to write into (default: the run folder DISTANCES is in, or "
-                        "the folder of DISTANCES)")
+                        help="the representations the distances came from (REPS.npz, a capture store or a "
+                        "run folder), for --bootstrap (default: those captured into the run folder)")
+    add_seed(parser, what="the clustering and the bootstrap draws")
+    add_jobs(parser, what="each bootstrap replicate's pairs")
+    add_cache(parser, what="every bootstrap replicate's finished pairs")
+    add_quiet(parser)
     parser.set_defaults(func=run)
 
 
@@ -54,6 +59,13 @@ def _resolve(args: argparse.Namespace) -> tuple[Path, str, Path]:
     from .._validation import close_matches
 
     source = args.distances
+    if source is None:
+        if args.out is None:
+            raise ValueError("give --out RUN_DIR (the run folder `subnetscope pairwise --out RUN_DIR` wrote) "
+                             "or a DISTANCES file")
+        source = args.out
+    elif source.is_dir() and args.out is None:
+        deprecation_note("subnetscope subnetworks", f"the positional run folder ({str(source)!r})", f"--out {source}")
     if source.is_dir():
         found = sorted(p.stem for p in (source / "distances").glob("*.npz"))
         if not found:
@@ -73,6 +85,20 @@ def _resolve(args: argparse.Namespace) -> tuple[Path, str, Path]:
     return source, args.label or "", args.out or default_out
 
 
+def _reps_of(args: argparse.Namespace, out: Path, source_run: Path | None) -> Path:
+    """The representations --bootstrap re-draws: --reps, else those captured into the run folder."""
+    if args.reps is not None:
+        return args.reps
+    from ..capture.loading import store_folder
+    from ..capture.store import MANIFEST
+
+    for folder in dict.fromkeys((out, source_run)):  # where results go, then where the distances came from
+        if folder is not None and (store_folder(folder) / MANIFEST).is_file():
+            return folder
+    raise ValueError(f"`--bootstrap` needs `--reps REPS.npz` (or a capture store), the representations the "
+                     f"distances came from, or a run folder they were captured into; {str(out)!r} holds none")
+
+
 def run(args: argparse.Namespace) -> int:
     from ..analysis import bootstrap_subnetworks, find_subnetworks, layer_changes
     from ..engine.layer_distances import LayerDistances
@@ -85,22 +111,22 @@ def run(args: argparse.Namespace) -> int:
     if not label:
         label = distances.measure if path.stem == "distances" else path.stem
     if args.bootstrap:
-        if args.reps is None:
-            raise ValueError("`--bootstrap` needs `--reps REPS.npz`, the representations the distances came from")
-        reps = load_reps(args.reps)
+        source_run = path.parent.parent if path.parent.name == "distances" else None
+        reps = load_reps(_reps_of(args, out, source_run))
         missing = [n for n in distances.names if n not in reps]
         if missing:
             raise ValueError(f"`--reps` lacks layers of the distance matrix: {missing[:5]}"
                              + (" ..." if len(missing) > 5 else ""))
         reps = {name: reps[name] for name in distances.names}
         n = len(next(iter(reps.values())))
-        samples = args.samples if args.samples is not None else (
+        samples = args.bootstrap_samples if args.bootstrap_samples is not None else (
             distances.n_samples if distances.n_samples and distances.n_samples < n else None)
         result = bootstrap_subnetworks(reps, B=args.bootstrap, n_samples=samples, measure=distances.measure,
                                        method=args.method, n_groups=args.groups, seed=args.seed,
-                                       max_groups=args.max_groups, **distances.options)
-    elif args.reps is not None or args.samples is not None:
-        raise ValueError("`--reps` and `--samples` are used only with `--bootstrap B`")
+                                       max_groups=args.max_groups, progress=not args.quiet, n_jobs=args.jobs,
+                                       cache_dir=args.cache, **distances.options)
+    elif args.reps is not None or args.bootstrap_samples is not None:
+        raise ValueError("`--reps` and `--bootstrap-samples` are used only with `--bootstrap B` (B > 0)")
     else:
         result = find_subnetworks(distances, args.groups, args.method, args.seed, max_groups=args.max_groups,
                                   select=args.select)
@@ -120,12 +146,12 @@ def run(args: argparse.Namespace) -> int:
     written.append(folder.save_figure(
         f"{label}_boundaries", plot_layer_changes(changes, boundaries=result.boundaries).figure,
         caption=f"{distances.measure} distance of each layer to its predecessor ({label}): change points "
-                "in red, sub-network boundaries dotted."))
+                "in red, sub-network boundaries dashed."))
     folder.record_command("subnetworks", command_line(args), label)
     folder.update_meta(subnetworks={label: {
         "distances": str(path), "method": args.method, "n_groups": args.groups, "max_groups": args.max_groups,
         "bootstrap": args.bootstrap, "reps": None if args.reps is None else str(args.reps),
-        "samples": args.samples, "seed": args.seed, "found": result.n_groups,
+        "bootstrap_samples": args.bootstrap_samples, "seed": args.seed, "found": result.n_groups,
     }})
 
     selection = result.selection
@@ -139,5 +165,5 @@ def run(args: argparse.Namespace) -> int:
     print(f"change points (large steps from the previous layer): "
           f"{[distances.names[i] for i in changes.change_points] or 'none'}")
     print(f"-> run folder {out}: " + ", ".join(str(p.relative_to(out)) for p in written)
-          + f"; see it with `subnetscope report {out}`")
+          + f"; see it with `subnetscope report --out {out}`")
     return 0

@@ -6,17 +6,10 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from ..analysis.dynamics import mean_distance
 from ._common import check_boundaries, draw_boundaries, label_layers, pyplot
 
 __all__ = ["mean_distance", "plot_checkpoint_matrices", "plot_dynamics", "plot_separation", "plot_training_curves"]
-
-
-def mean_distance(distances) -> float:
-    """Mean over the L(L-1)/2 distinct layer pairs (the diagonal's zeros left out)."""
-    M = distances.matrix
-    if M.shape[0] < 2:
-        raise ValueError(f"a mean distance between layers needs at least 2 layers, got {M.shape[0]}")
-    return float(M[np.triu_indices_from(M, k=1)].mean())
 
 
 def plot_checkpoint_matrices(checkpoints: Mapping[int, object], fig=None, *, steps: Sequence[int] | None = None,

@@ -146,7 +146,7 @@ def _profile_figure(loaded: Mapping[str, Any], subnetworks: Mapping[str, Mapping
         ax = plot_layer_changes(next(iter(members.values())), boundaries=bounds)
         caption = ("Distance from each layer to the previous one; peaks mark where the representation "
                    "changes most: change points (red) by the rule of the changes table"
-                   + ("; dotted lines: sub-network boundaries." if bounds else "."))
+                   + ("; dashed lines: sub-network boundaries." if bounds else "."))
     else:
         ax = plot_distance_to_previous(members, boundaries=bounds)
         caption = ("Distance from each layer to the previous one, each measure divided by its largest "
@@ -227,7 +227,7 @@ def _reproduce(meta: Mapping, run_dir: Path) -> str:
     parts = []
     if commands:
         if any(e.get("step") != "capture" for e in entries):
-            commands.append(f"subnetscope report {run_dir}")
+            commands.append(f"subnetscope report --out {run_dir}")
         parts.append("<p>Run these from the folder the run was made in, in this order:</p>"
                      f"<pre>{_esc(chr(10).join(commands))}</pre>")
     if meta.get("code"):
