@@ -84,7 +84,9 @@ def _check(config: Any, name: str, spec: Option | _Each | _Instance) -> None:
 def _recorded(value: Any) -> Any:
     """``value`` as run.json holds it: tuples as lists, paths as strings, dataclasses as dicts."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
+        return _recorded(dataclasses.asdict(value))
+    if isinstance(value, Mapping):
+        return {k: _recorded(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_recorded(v) for v in value]
     if isinstance(value, Path):
