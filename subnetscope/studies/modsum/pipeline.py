@@ -60,7 +60,7 @@ def _embedded_targets(model: str, data, rows: np.ndarray, embedding: str):
     return staged
 
 
-def run(out: str | Path, config: ModSumConfig = ModSumConfig(), *, log=print) -> RunFolder:
+def run(out: str | Path, config: ModSumConfig | None = None, *, log=print) -> RunFolder:
     """Run the study with ``config`` into the run folder ``out`` (created if missing) and return it.
 
     Trains or loads Model ``config.model``, then all-pairs GW, sub-networks, GW to the known
@@ -68,6 +68,7 @@ def run(out: str | Path, config: ModSumConfig = ModSumConfig(), *, log=print) ->
     :class:`ModSumConfig` says; the summary is run.json's ``"summary"``. The paper's setting:
     ``run(out, ModSumConfig.paper())``. ``log`` receives every line printed.
     """
+    config = ModSumConfig() if config is None else config
     if not isinstance(config, ModSumConfig):
         raise TypeError(f"`config` must be a ModSumConfig, got {type(config).__name__}")
     return _run(out, config, log)[0]
