@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping, Self
 
 from .._options import Option, OptionError, check_value, choice
 
@@ -101,6 +101,8 @@ class StudyConfig:
     _SPECS: ClassVar[Mapping[str, Any]] = {}
     #: field -> the key run.json's ``options`` keeps it under (default: the field's name)
     _RECORDED_AS: ClassVar[Mapping[str, str]] = {}
+    #: the fields the paper's setting changes (the study's ``PAPER_SCALE``)
+    _PAPER: ClassVar[Mapping[str, Any]] = {}
 
     def __post_init__(self) -> None:
         for name, spec in self._SPECS.items():
@@ -110,7 +112,20 @@ class StudyConfig:
                 object.__setattr__(self, name, tuple(value))
             _check(self, name, spec)
 
-    def replace(self, **changes: Any):
+    @classmethod
+    def paper(cls, **changes: Any) -> Self:
+        """The paper's setting (the defaults with the study's ``PAPER_SCALE``), ``changes`` on top."""
+        return cls(**{**cls._PAPER, **changes})
+
+    def _refuse_unless(self, name: str, check: Callable[[Any], Any]) -> None:
+        """Run ``check`` on field ``name``; a ValueError it raises becomes this config's, naming the field."""
+        try:
+            check(getattr(self, name))
+        except ValueError as exc:
+            said = str(exc) if f"`{name}`" in str(exc) else f"`{name}`: {exc}"
+            raise OptionError(f"{type(self).__name__}: {said}") from None
+
+    def replace(self, **changes: Any) -> Self:
         """A copy with ``changes`` (checked like the constructor's arguments)."""
         return dataclasses.replace(self, **changes)
 

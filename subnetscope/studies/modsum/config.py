@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ... import _options as opt
-from ..._options import OptionError, choice, flag, integer, names
+from ..._options import choice, flag, integer, names
 from .._config import StudyConfig, each, instance, measure_names, path
 from .data import MODEL_KINDS, ModelKind
 from .training import TrainConfig
@@ -28,6 +28,8 @@ PAPER_SCALE: dict[str, Any] = {"samples": 1000, "embedding": TARGET_EMBEDDINGS, 
 @dataclass(frozen=True)
 class ModSumConfig(StudyConfig):
     """Every option of the modular-sum study (:func:`subnetscope.studies.modsum.run`).
+
+    ``ModSumConfig.paper(**changes)`` is the paper's setting (:data:`PAPER_SCALE`, on Model L).
 
     Parameters
     ----------
@@ -96,6 +98,7 @@ class ModSumConfig(StudyConfig):
               "n_groups": integer(1, optional=True), "compare_starts": integer(0), "retrain": flag(),
               "report": flag(), "progress": flag()}
     _RECORDED_AS = {"train_config": "train"}
+    _PAPER = PAPER_SCALE
 
     def __post_init__(self) -> None:
         from ...engine.plan import check_n_jobs
@@ -105,12 +108,4 @@ class ModSumConfig(StudyConfig):
             object.__setattr__(self, "embedding", (self.embedding,))
         else:
             object.__setattr__(self, "embedding", tuple(self.embedding))
-        try:
-            check_n_jobs(self.n_jobs)
-        except ValueError as exc:
-            raise OptionError(f"{type(self).__name__}: {exc}") from None
-
-    @classmethod
-    def paper(cls, **changes: Any) -> "ModSumConfig":
-        """The paper's setting (:data:`PAPER_SCALE`) on Model L, with ``changes`` on top."""
-        return cls(**{**PAPER_SCALE, **changes})
+        self._refuse_unless("n_jobs", check_n_jobs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Literal, Sequence
 
 from ... import _options as opt
 from ..._options import choice, flag, integer, number
@@ -31,6 +31,8 @@ PAPER_SCALE = dict(max_examples=None, test_fraction=0.3, n_samples=500, max_leng
 @dataclass(frozen=True)
 class NLPConfig(StudyConfig):
     """Every option of the NLP study (:func:`subnetscope.studies.nlp.run`); defaults: :data:`DEFAULTS`.
+
+    ``NLPConfig.paper(**changes)`` is the paper's setting (:data:`PAPER_SCALE`), e.g. with ``model=``, ``data=``.
 
     Parameters
     ----------
@@ -108,8 +110,4 @@ class NLPConfig(StudyConfig):
               "threads": integer(1, optional=True), "head": choice(*HEADS), "train_word_embeddings": flag(),
               "probe_samples": integer(0, optional=True), "downstream": flag(), "figures": flag(),
               "report": flag(), "allow_download": flag()}
-
-    @classmethod
-    def paper(cls, **changes: Any) -> "NLPConfig":
-        """The paper's setting (:data:`PAPER_SCALE`), with ``changes`` on top (e.g. ``model=``, ``data=``)."""
-        return cls(**{**PAPER_SCALE, **changes})
+    _PAPER = PAPER_SCALE

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ... import _options as opt
-from ..._options import OptionError, choice, flag, integer, number
+from ..._options import choice, flag, integer, number
 from .._config import StudyConfig, measure_names, path
 
 __all__ = ["VisionConfig", "PAPER_SCALE"]
@@ -22,6 +22,8 @@ PAPER_SCALE: dict[str, Any] = {"data": "cifar-10-python.tar.gz", "epochs": 300}
 @dataclass(frozen=True)
 class VisionConfig(StudyConfig):
     """Every option of the vision study (:func:`subnetscope.studies.vision.run`).
+
+    ``VisionConfig.paper(**changes)`` is the paper's setting (:data:`PAPER_SCALE`: CIFAR-10, 300 epochs).
 
     Parameters
     ----------
@@ -73,17 +75,10 @@ class VisionConfig(StudyConfig):
               "agw_samples": integer(2), "n_groups": integer(1, optional=True), "n_boot": integer(0),
               "boot_samples": integer(2), "seed": opt.seed(), "train_limit": integer(1, optional=True),
               "test_limit": integer(1, optional=True), "progress": flag(), "report": flag()}
+    _PAPER = PAPER_SCALE
 
     def __post_init__(self) -> None:
         from .study import measures_for_study
 
         super().__post_init__()
-        try:  # ResNet9's layers differ in width: only measures that compare such layers
-            measures_for_study(self.measures)
-        except ValueError as exc:
-            raise OptionError(f"{type(self).__name__}: `measures`: {exc}") from None
-
-    @classmethod
-    def paper(cls, **changes: Any) -> "VisionConfig":
-        """The paper's setting (:data:`PAPER_SCALE`: CIFAR-10, 300 epochs), with ``changes`` on top."""
-        return cls(**{**PAPER_SCALE, **changes})
+        self._refuse_unless("measures", measures_for_study)  # ResNet9's layers differ in width
