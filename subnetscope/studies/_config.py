@@ -13,9 +13,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Mapping, Self
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping
 
 from .._options import Option, OptionError, check_value, choice
+
+if TYPE_CHECKING:  # Python 3.11+; the annotations are never evaluated
+    from typing import Self
 
 __all__ = ["StudyConfig", "each", "path", "instance", "measure_names"]
 
