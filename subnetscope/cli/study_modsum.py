@@ -70,7 +70,7 @@ def register(studies) -> None:
 def run_args(args: argparse.Namespace, model: str) -> dict:
     from dataclasses import replace
 
-    from ..studies.modsum import TrainConfig, run_modsum
+    from ..studies.modsum import ModSumConfig, TrainConfig, run as run_study
 
     config = TrainConfig(seed=args.seed)
     for field, value in (("max_epochs", args.epochs), ("lr", args.lr), ("weight_decay", args.weight_decay),
@@ -82,13 +82,11 @@ def run_args(args: argparse.Namespace, model: str) -> dict:
     options = dict(samples=args.samples, embedding=tuple(e for e in args.embedding.split(",") if e),
                    probes=probes, probe_samples=args.probe_samples, bootstrap=args.bootstrap,
                    bootstrap_samples=args.bootstrap_samples, compare_starts=args.compare_starts)
-    if getattr(args, "paper_scale", False):
-        from ..studies.modsum import PAPER_SCALE
-
-        options.update(PAPER_SCALE)
-    return run_modsum(args.out, model=model, seed=args.seed, train_config=config, cache_dir=args.cache,
-                      baselines=baselines, n_groups=args.groups, retrain=args.retrain, n_jobs=args.jobs,
-                      report=not args.no_report, progress=not args.quiet, **options)
+    rest = dict(model=model, seed=args.seed, train_config=config, cache_dir=args.cache,
+                baselines=baselines, n_groups=args.groups, retrain=args.retrain, n_jobs=args.jobs,
+                report=not args.no_report, progress=not args.quiet)
+    study = ModSumConfig.paper(**rest) if getattr(args, "paper_scale", False) else ModSumConfig(**options, **rest)
+    return run_study(args.out, study).read_meta()["summary"]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -69,22 +69,21 @@ def register(studies) -> None:
 
 
 def run(args) -> int:
-    from ..studies.nlp import run_nlp_study
-    from ..studies.nlp.pipeline import DEFAULTS, PAPER_SCALE
+    from ..studies.nlp import NLPConfig, run as run_study
 
-    plan = dict(PAPER_SCALE if args.paper_scale else DEFAULTS)
+    plan = {}
     for name in _PLAN:
         value = getattr(args, "samples" if name == "n_samples" else name)
         if value is not None:
             plan[name] = value
     zero_means_all = {"max_examples", "n_samples", "threads", "probe_samples"}
-    for name in zero_means_all:
+    for name in zero_means_all & set(plan):
         if plan[name] == 0:
             plan[name] = None
     run_dir = out_from_positional(args, "run_dir", "subnetscope study nlp", default=Path("runs/nlp"))
-    run_nlp_study(run_dir, model=args.model, data=args.data, text_column=args.text_column,
-                  label_column=args.label_column, pooling=args.pooling,
-                  seeds=tuple(plan.pop("seeds")), sparsity=tuple(plan.pop("sparsity")), **plan,
-                  downstream=not args.no_downstream, figures=not args.no_figures, report=not args.no_report,
-                  allow_download=args.allow_download, **({"log": lambda line: None} if args.quiet else {}))
+    config = (NLPConfig.paper if args.paper_scale else NLPConfig)(
+        **plan, model=args.model, data=args.data, text_column=args.text_column, label_column=args.label_column,
+        pooling=args.pooling, downstream=not args.no_downstream, figures=not args.no_figures,
+        report=not args.no_report, allow_download=args.allow_download)
+    run_study(run_dir, config, **({"log": lambda line: None} if args.quiet else {}))
     return 0

@@ -38,11 +38,12 @@ def register(studies) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..studies.vision import run_vision_study
+    from ..studies.vision import VisionConfig, run as run_study
 
-    run_vision_study(args.out, data=args.data, samples=args.samples, pair_samples=args.pair_samples,
-                     epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
-                     max_lr=args.lr, measures=args.measures, agw_samples=args.agw_samples,
-                     n_groups=args.groups, n_boot=args.bootstrap, seed=args.seed, report=not args.no_report,
-                     boot_samples=args.bootstrap_samples, progress=not args.quiet)
+    run_study(args.out, VisionConfig(data=args.data, samples=args.samples, pair_samples=args.pair_samples,
+                                     epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
+                                     max_lr=args.lr, measures=args.measures, agw_samples=args.agw_samples,
+                                     n_groups=args.groups, n_boot=args.bootstrap, boot_samples=args.bootstrap_samples,
+                                     seed=args.seed, report=not args.no_report,
+                                     progress=not args.quiet))
     return 0

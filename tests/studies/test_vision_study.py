@@ -67,10 +67,9 @@ def test_study_end_to_end_on_a_few_digits(tmp_path, capsys, monkeypatch):
     from subnetscope.cli import main
     from subnetscope.runs import RunFolder
 
-    original = package.run_vision_study
+    original = package.run
     # 16 training and 20 test images: this test checks the plumbing, not the accuracy
-    monkeypatch.setattr(package, "run_vision_study",
-                        lambda *a, **k: original(*a, **{**k, "train_limit": 16, "test_limit": 20}))
+    monkeypatch.setattr(package, "run", lambda out, config: original(out, config.replace(train_limit=16, test_limit=20)))
     out = tmp_path / "run"
     args = ["study", "vision", "--out", str(out), "--samples", "12", "--pair-samples", "10", "--epochs", "1",
             "--batch-size", "16", "--boot", "1", "--boot-samples", "8", "--measures", "gw", "--no-report"]

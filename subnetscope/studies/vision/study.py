@@ -10,10 +10,12 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..._system import load_average, peak_rss_mb
+from ...runs import RunFolder
 from .analyses import capture_layers, changes_along
+from .config import VisionConfig
 from .data import load_images
 
-__all__ = ["run_vision_study", "measures_for_study", "weights_settings"]
+__all__ = ["run", "run_vision_study", "measures_for_study", "weights_settings"]
 
 CHANGE_MEASURES = ("gw", "cka", "rsa", "cca", "rsm", "msid", "agw")
 
@@ -64,57 +66,52 @@ def _representation_for(measure_name: str, layers) -> tuple[dict, str]:
     return layers.pooled, "channel means (the measure is not rotation invariant)"
 
 
-def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: int = 300, pair_samples: int = 300,
-                     epochs: int = 2, batch_size: int = 32, optimizer: str = "adam", max_lr: float | None = None,
-                     measures: Sequence[str] | None = None, agw_samples: int = 100,
-                     n_groups: int | None = None, n_boot: int = 2, boot_samples: int = 150, seed: int = 0,
-                     train_limit: int | None = None, test_limit: int | None = None, progress: bool = True, report: bool = True) -> Path:
-    """Run the whole study into the run folder ``out`` and return its path.
+def run(out: str | Path, config: VisionConfig | None = None) -> RunFolder:
+    """Run the whole study with ``config`` into the run folder ``out`` and return it.
 
-    Parameters
-    ----------
-    data : "digits" or path
-        ``"digits"``: scikit-learn's digits upscaled to 3×32×32 (offline default, labelled
-        "digits (upscaled), not CIFAR-10" everywhere); otherwise a CIFAR-10 archive or folder.
-    samples : int
-        Inputs whose layer outputs are captured (test images first, then training images).
-    pair_samples : int
-        Inputs, drawn once from those (seed ``seed``), on which every pair of layers is compared.
-    epochs, batch_size, optimizer, max_lr : training settings (see :func:`train_resnet9`).
-    measures : list of str, optional
-        Default: every registered measure that handles different widths.
-    agw_samples : int
-        Inputs AGW compares on (at most ``pair_samples``): AGW runs up to 20 fused-GW solves per
-        pair, so at 300 inputs it alone took 53% of a 31-minute default run (measured).
-    n_boot, boot_samples : resamples and their size for the stability of the GW groups (0: skip).
-    train_limit, test_limit : int, optional
-        Train on / measure accuracy on only the first so many training / test images (tests).
+    ResNet9 at its random initialisation and trained briefly, captured at all 27 layers, compared
+    all-pairs under every measure of ``config.measures``, sub-networks, their stability, figures
+    and report. The paper's setting: ``run(out, VisionConfig.paper(data="cifar-10-python.tar.gz"))``.
     """
+    config = VisionConfig() if config is None else config
+    if not isinstance(config, VisionConfig):
+        raise TypeError(f"`config` must be a VisionConfig, got {type(config).__name__}")
+    return _run(out, config)
+
+
+def run_vision_study(out: str | Path, **options: Any) -> Path:
+    """:func:`run` with the options of :class:`VisionConfig` as keywords; returns the run folder's path.
+
+    ``run_vision_study(out, samples=12)`` is ``run(out, VisionConfig(samples=12)).path``.
+    """
+    return run(out, VisionConfig(**options)).path
+
+
+def _run(out, config: VisionConfig) -> RunFolder:
     import torch
 
     from ...models.resnet9 import ResNet9
     from .._run import StudyRun, data_key, settings_key
     from .train import accuracy, train_resnet9
 
+    c = config
+    data, samples, epochs, batch_size, optimizer, max_lr = (c.data, c.samples, c.epochs, c.batch_size, c.optimizer,
+                                                            c.max_lr)
+    n_groups, n_boot, boot_samples, seed, progress = c.n_groups, c.n_boot, c.boot_samples, c.seed, c.progress
     say = print if progress else (lambda *a, **k: None)
     t_start = time.perf_counter()
     images = load_images(data, seed=seed)
-    measure_names = measures_for_study(measures)
-    x_train, y_train = images.x_train[:train_limit], images.y_train[:train_limit]
-    x_test, y_test = images.x_test[:test_limit], images.y_test[:test_limit]
+    measure_names = measures_for_study(c.measures)
+    x_train, y_train = images.x_train[:c.train_limit], images.y_train[:c.train_limit]
+    x_test, y_test = images.x_test[:c.test_limit], images.y_test[:c.test_limit]
     pool = np.concatenate([images.x_test, images.x_train])
     if not 2 <= samples <= len(pool):
         raise ValueError(f"`samples` must be in 2..{len(pool)} for {images.label}, got {samples}")
-    pair_samples = min(pair_samples, samples)
-    if agw_samples < 2:
-        raise ValueError(f"`agw_samples` must be ≥ 2, got {agw_samples}")
-    measure_samples = {m: min(pair_samples, agw_samples) if m == "agw" else pair_samples for m in measure_names}
+    pair_samples = min(c.pair_samples, samples)
+    measure_samples = {m: min(pair_samples, c.agw_samples) if m == "agw" else pair_samples for m in measure_names}
     study = StudyRun(out, "vision", log=say, data=images.label, summary={"load_average_start": load_average()},
-                     options={
-        "data": str(data), "samples": samples, "pair_samples": pair_samples, "epochs": epochs,
-        "batch_size": batch_size, "optimizer": optimizer, "max_lr": max_lr, "measures": measure_names,
-        "agw_samples": measure_samples.get("agw"), "n_groups": n_groups,
-        "n_boot": n_boot, "boot_samples": boot_samples, "seed": seed, "train_limit": train_limit, "test_limit": test_limit})
+                     options={**c.options(), "data": str(data), "pair_samples": pair_samples,
+                              "measures": measure_names, "agw_samples": measure_samples.get("agw")})
     run = study.folder
     say(f"vision study on {images.label}: {len(x_train)} training, {len(images.x_test)} test images")
 
@@ -265,7 +262,7 @@ def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: i
                       if ("gw" in measure_names)},
         "stability": stability_rows, "skipped_measures": skipped, "measures_used": measure_names,
         "load_average_end": load_average()})
-    if report:
+    if c.report:
         try:
             from ...report import write_report
         except ImportError:
@@ -273,4 +270,4 @@ def run_vision_study(out: str | Path, *, data: str | Path = "digits", samples: i
         else:
             say(f"report: {write_report(run.path)}")
     say(f"done in {time.perf_counter() - t_start:.0f} s: {run.path}")
-    return run.path
+    return run
