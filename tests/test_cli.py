@@ -74,3 +74,15 @@ def test_import_stays_light():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_demo_reports_the_run_time_once(tmp_path, capsys):
+    # the run records its own total; the closing line must not add it to the stages again
+    import json
+
+    out = tmp_path / "demo"
+    assert main(["demo", "--model", "0", "--samples", "8", "--probes", "none", "--no-report", "--quiet",
+                 "--out", str(out)]) == 0
+    line = [l for l in capsys.readouterr().out.splitlines() if l.startswith("wrote")][-1]
+    timings = json.loads((out / "run.json").read_text())["summary"]["timings_s"]
+    assert line.startswith(f"wrote {out} in {timings['total']:.0f} s (") and "total" not in line
