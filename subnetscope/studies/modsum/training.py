@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -81,7 +79,9 @@ class TrainConfig:
         """A short hash of everything that shapes the trained weights."""
         record = {"kind": kind, "task": data.task, "p": data.p, "split_seed": data.seed,
                   "n_classes": data.n_classes, **asdict(self)}
-        return hashlib.sha1(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()[:12]
+        from .._run import settings_key
+
+        return settings_key(record)
 
 
 @dataclass
