@@ -43,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
     run_study(args.out, VisionConfig(data=args.data, samples=args.samples, pair_samples=args.pair_samples,
                                      epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
                                      max_lr=args.lr, measures=args.measures, agw_samples=args.agw_samples,
-                                     n_groups=args.groups, n_boot=args.bootstrap, boot_samples=args.bootstrap_samples,
+                                     n_groups=args.groups, bootstrap=args.bootstrap,
+                                     bootstrap_samples=args.bootstrap_samples,
                                      seed=args.seed, report=not args.no_report,
                                      progress=not args.quiet))
     return 0

@@ -14,15 +14,16 @@ from subnetscope.studies.nlp.pipeline import DEFAULTS as NLP_DEFAULTS
 from subnetscope.studies.nlp.pipeline import PAPER_SCALE as NLP_PAPER
 from subnetscope.studies.vision import VisionConfig
 
-# the keywords each entry point took before it became run(out, config): every one is a field
+# every option is a field; the keywords each entry point took before it became run(out, config) are these
+# names, except the ones renamed to the name the other studies use (still taken, with a DeprecationWarning)
 KEYWORDS = {
     ModSumConfig: "model samples seed train_config cache_dir targets embedding probes probe_samples baselines "
                   "bootstrap bootstrap_samples n_groups compare_starts retrain n_jobs report progress",
     NLPConfig: "model data text_column label_column max_examples test_fraction n_samples pooling max_length epochs "
                "batch_size lr seeds sparsity checkpoint_every threads head train_word_embeddings probe_samples "
                "downstream figures report allow_download",
-    VisionConfig: "data samples pair_samples epochs batch_size optimizer max_lr measures agw_samples n_groups n_boot "
-                  "boot_samples seed train_limit test_limit progress report",
+    VisionConfig: "data samples pair_samples epochs batch_size optimizer max_lr measures agw_samples n_groups "
+                  "bootstrap bootstrap_samples seed train_limit test_limit progress report",
 }
 
 

@@ -136,8 +136,8 @@ def test_nlp_study_killed_then_rerun_gives_the_same_result(tiny_bert_dir, tmp_pa
 VISION = """
 import sys
 from subnetscope.studies.vision import run_vision_study
-run_vision_study(sys.argv[1], samples=12, pair_samples=10, epochs=1, batch_size=16, measures=["gw"], n_boot=1,
-                 boot_samples=8, train_limit=16, test_limit=20, report=False, progress=False)
+run_vision_study(sys.argv[1], samples=12, pair_samples=10, epochs=1, batch_size=16, measures=["gw"], bootstrap=1,
+                 bootstrap_samples=8, train_limit=16, test_limit=20, report=False, progress=False)
 """
 
 

@@ -61,6 +61,22 @@ def test_study_rejects_bad_arguments(tmp_path):
     assert "gw" in measures_for_study()
 
 
+def test_run_vision_study_takes_the_old_bootstrap_keywords_with_a_warning(tmp_path, monkeypatch):
+    from subnetscope.studies.vision import VisionConfig, study
+
+    made = []
+    monkeypatch.setattr(study, "run", lambda out, config: made.append(config) or study.RunFolder(out))
+    with pytest.warns(DeprecationWarning) as caught:
+        study.run_vision_study(tmp_path / "run", n_boot=5, boot_samples=40, samples=60)
+    assert sorted(str(w.message) for w in caught) == [
+        "run_vision_study: `boot_samples` is deprecated (it still works); use `bootstrap_samples`",
+        "run_vision_study: `n_boot` is deprecated (it still works); use `bootstrap`"]
+    assert made == [VisionConfig(bootstrap=5, bootstrap_samples=40, samples=60)]
+    with pytest.raises(ValueError, match="`n_boot` is the old name of `bootstrap`; pass `bootstrap` only"):
+        study.run_vision_study(tmp_path / "run", n_boot=5, bootstrap=5)
+    assert len(made) == 1
+
+
 @pytest.mark.slow
 def test_study_end_to_end_on_a_few_digits(tmp_path, capsys, monkeypatch):
     import subnetscope.studies.vision as package
