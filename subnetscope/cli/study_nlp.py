@@ -8,7 +8,7 @@ from pathlib import Path
 from ._flags import add_out, add_quiet, add_samples, out_from_positional
 
 # Options whose default comes from the plan (small default, or the paper's with --paper-scale).
-_PLAN = ("max_examples", "test_fraction", "n_samples", "max_length", "epochs", "batch_size", "lr", "seeds", "sparsity",
+_PLAN = ("max_examples", "test_fraction", "samples", "max_length", "epochs", "batch_size", "lr", "seeds", "sparsity",
          "checkpoint_every", "threads", "head", "train_word_embeddings", "probe_samples")
 
 
@@ -73,10 +73,10 @@ def run(args) -> int:
 
     plan = {}
     for name in _PLAN:
-        value = getattr(args, "samples" if name == "n_samples" else name)
+        value = getattr(args, name)
         if value is not None:
             plan[name] = value
-    zero_means_all = {"max_examples", "n_samples", "threads", "probe_samples"}
+    zero_means_all = {"max_examples", "samples", "threads", "probe_samples"}
     for name in zero_means_all & set(plan):
         if plan[name] == 0:
             plan[name] = None

@@ -100,11 +100,11 @@ def _same_tables(a, b, drop=("seconds", "training seconds")):
 def test_nlp_study_killed_then_rerun_gives_the_same_result(tiny_bert_dir, tmp_path):
     from subnetscope.studies.nlp import run_nlp_study
 
-    plan = dict(data="smoke", max_examples=300, test_fraction=0.3, n_samples=40, epochs=1, lr=1e-2, seeds=(0, 1),
+    plan = dict(data="smoke", max_examples=300, test_fraction=0.3, samples=40, epochs=1, lr=1e-2, seeds=(0, 1),
                 sparsity=(0.5,), checkpoint_every=5, head="cls", train_word_embeddings=True, figures=False,
                 report=False)
     args = ["study", "nlp", str(tmp_path / "a"), "--model", str(tiny_bert_dir), "--data", "smoke",
-            "--max-examples", "300", "--test-fraction", "0.3", "--n-samples", "40", "--epochs", "1", "--lr", "1e-2",
+            "--max-examples", "300", "--test-fraction", "0.3", "--samples", "40", "--epochs", "1", "--lr", "1e-2",
             "--seeds", "0", "1", "--sparsity", "0.5", "--checkpoint-every", "5", "--head", "cls",
             "--train-word-embeddings", "--no-figures", "--no-report"]
     # killed once the first fine-tuned model is on disk (the second seed, the sparse variant and
