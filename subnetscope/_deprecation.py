@@ -1,12 +1,14 @@
-"""Keyword-only options without breaking callers that still pass them by position."""
+"""Changing how options are passed without breaking callers: options still given by position,
+keywords still given under their old names."""
 
 from __future__ import annotations
 
 import functools
 import inspect
 import warnings
+from typing import Any, Mapping
 
-__all__ = ["positional_options_deprecated"]
+__all__ = ["positional_options_deprecated", "renamed_keywords"]
 
 
 def positional_options_deprecated(function):
@@ -31,3 +33,23 @@ def positional_options_deprecated(function):
         return function(*args, **kwargs)
 
     return wrapper
+
+
+def renamed_keywords(options: Mapping[str, Any], renamed: Mapping[str, str], where: str) -> dict[str, Any]:
+    """``options`` with every old keyword of ``renamed`` (old name -> new name) under its new name.
+
+    For an entry point taking ``**options`` whose names changed: an old keyword still works, with
+    a DeprecationWarning naming the new one, raised at the entry point's caller (call this from
+    the entry point itself). Both names given is a ValueError: which value was meant is not clear.
+    """
+    out = dict(options)
+    for old, new in renamed.items():
+        if old not in out:
+            continue
+        if new in out:
+            raise ValueError(f"{where}: `{old}` is the old name of `{new}`; pass `{new}` only "
+                             f"(got {old}={out[old]!r} and {new}={out[new]!r})")
+        warnings.warn(f"{where}: `{old}` is deprecated (it still works); use `{new}`", DeprecationWarning,
+                      stacklevel=3)
+        out[new] = out.pop(old)
+    return out

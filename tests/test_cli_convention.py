@@ -158,6 +158,30 @@ def test_old_positional_run_folders_still_work_with_a_note(tmp_path, capsys):
     assert (tmp_path / "new.html").is_file() and "deprecated" not in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("study, flags, changes", [
+    ("nlp", ["--epochs", "3", "--samples", "0", "--data", "smoke"], {"epochs": 3, "samples": None, "data": "smoke"}),
+    ("vision", ["--epochs", "5", "--data", "/data/cifar", "--samples", "50", "--bootstrap", "0"],
+     {"epochs": 5, "data": "/data/cifar", "samples": 50, "bootstrap": 0}),
+])
+def test_paper_scale_is_the_configs_paper_with_explicit_flags_on_top(study, flags, changes):
+    import importlib
+
+    from subnetscope.studies.nlp import NLPConfig
+    from subnetscope.studies.vision import VisionConfig
+
+    config = {"nlp": NLPConfig, "vision": VisionConfig}[study]
+    command = importlib.import_module(f"subnetscope.cli.study_{study}")  # builds the config, runs nothing here
+
+    def parsed(*words):
+        return command.config_from_args(build_parser().parse_args(["study", study, *words]))
+
+    assert "--paper-scale" in _options(_parser(("study", study)))
+    assert parsed() == config()  # no flag: the defaults
+    assert parsed("--paper-scale") == config.paper() != config()  # no flag's default hides a paper setting
+    assert parsed("--paper-scale", *flags) == config.paper(**changes)
+    assert parsed(*flags) == config(**changes)
+
+
 def test_study_nlp_positional_run_folder_is_deprecated_but_read(tmp_path, capsys):
     run = tmp_path / "unused_run"
     assert main(["study", "nlp", str(run), "--data", "nope.tsv", "--no-report"]) == 2

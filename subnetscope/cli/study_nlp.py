@@ -8,7 +8,7 @@ from pathlib import Path
 from ._flags import add_out, add_quiet, add_samples, out_from_positional
 
 # Options whose default comes from the plan (small default, or the paper's with --paper-scale).
-_PLAN = ("max_examples", "test_fraction", "n_samples", "max_length", "epochs", "batch_size", "lr", "seeds", "sparsity",
+_PLAN = ("max_examples", "test_fraction", "samples", "max_length", "epochs", "batch_size", "lr", "seeds", "sparsity",
          "checkpoint_every", "threads", "head", "train_word_embeddings", "probe_samples")
 
 
@@ -68,22 +68,25 @@ def register(studies) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
-    from ..studies.nlp import NLPConfig, run as run_study
+def config_from_args(args: argparse.Namespace):
+    """The :class:`NLPConfig` the flags ask for: ``NLPConfig.paper()`` under ``--paper-scale`` (else
+    the defaults), with every option given explicitly on top."""
+    from ..studies.nlp import NLPConfig
 
-    plan = {}
-    for name in _PLAN:
-        value = getattr(args, "samples" if name == "n_samples" else name)
-        if value is not None:
-            plan[name] = value
-    zero_means_all = {"max_examples", "n_samples", "threads", "probe_samples"}
-    for name in zero_means_all & set(plan):
+    plan = {name: getattr(args, name) for name in _PLAN if getattr(args, name) is not None}
+    for name in {"max_examples", "samples", "threads", "probe_samples"} & set(plan):  # 0 means all
         if plan[name] == 0:
             plan[name] = None
-    run_dir = out_from_positional(args, "run_dir", "subnetscope study nlp", default=Path("runs/nlp"))
-    config = (NLPConfig.paper if args.paper_scale else NLPConfig)(
+    return (NLPConfig.paper if args.paper_scale else NLPConfig)(
         **plan, model=args.model, data=args.data, text_column=args.text_column, label_column=args.label_column,
         pooling=args.pooling, downstream=not args.no_downstream, figures=not args.no_figures,
         report=not args.no_report, allow_download=args.allow_download)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..studies.nlp import run as run_study
+
+    run_dir = out_from_positional(args, "run_dir", "subnetscope study nlp", default=Path("runs/nlp"))
+    config = config_from_args(args)
     run_study(run_dir, config, **({"log": lambda line: None} if args.quiet else {}))
     return 0

@@ -14,15 +14,16 @@ from subnetscope.studies.nlp.pipeline import DEFAULTS as NLP_DEFAULTS
 from subnetscope.studies.nlp.pipeline import PAPER_SCALE as NLP_PAPER
 from subnetscope.studies.vision import VisionConfig
 
-# the keywords each entry point took before it became run(out, config): every one is a field
+# every option is a field; the keywords each entry point took before it became run(out, config) are these
+# names, except the ones renamed to the name the other studies use (still taken, with a DeprecationWarning)
 KEYWORDS = {
     ModSumConfig: "model samples seed train_config cache_dir targets embedding probes probe_samples baselines "
                   "bootstrap bootstrap_samples n_groups compare_starts retrain n_jobs report progress",
-    NLPConfig: "model data text_column label_column max_examples test_fraction n_samples pooling max_length epochs "
+    NLPConfig: "model data text_column label_column max_examples test_fraction samples pooling max_length epochs "
                "batch_size lr seeds sparsity checkpoint_every threads head train_word_embeddings probe_samples "
                "downstream figures report allow_download",
-    VisionConfig: "data samples pair_samples epochs batch_size optimizer max_lr measures agw_samples n_groups n_boot "
-                  "boot_samples seed train_limit test_limit progress report",
+    VisionConfig: "data samples pair_samples epochs batch_size optimizer max_lr measures agw_samples n_groups "
+                  "bootstrap bootstrap_samples seed train_limit test_limit progress report",
 }
 
 
@@ -35,6 +36,14 @@ def test_every_option_is_a_field_and_the_config_is_frozen(config):
     assert hash(default) == hash(config())  # lists become tuples: hashable, comparable
     changed = default.replace(report=False)
     assert changed.report is False and default.report is True and changed == dataclasses.replace(default, report=False)
+
+
+def test_one_name_for_one_idea_across_the_studies():
+    fields = {config: {f.name for f in dataclasses.fields(config)} for config in KEYWORDS}
+    for config, names in fields.items():  # the old names are gone; the shared ones are spelled alike
+        assert not names & {"n_boot", "boot_samples", "n_samples"}, config
+        assert "samples" in names, config
+    assert {"bootstrap", "bootstrap_samples"} <= fields[ModSumConfig] & fields[VisionConfig]
 
 
 @pytest.mark.parametrize("config, changes, message", [

@@ -236,6 +236,20 @@ def test_run_nlp_study_refuses_an_unknown_head_before_writing(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+def test_run_nlp_study_takes_the_old_n_samples_with_a_warning(tmp_path, monkeypatch):
+    from subnetscope.studies.nlp import NLPConfig, pipeline
+
+    made = []
+    monkeypatch.setattr(pipeline, "run", lambda run_dir, config, log: made.append(config))
+    with pytest.warns(DeprecationWarning, match=r"^run_nlp_study: `n_samples` is deprecated \(it still works\); "
+                                                r"use `samples`$"):
+        pipeline.run_nlp_study(tmp_path / "run", n_samples=40, seeds=(3,))
+    assert made == [NLPConfig(samples=40, seeds=(3,))]
+    with pytest.raises(ValueError, match="`n_samples` is the old name of `samples`; pass `samples` only"):
+        pipeline.run_nlp_study(tmp_path / "run", n_samples=40, samples=40)
+    assert len(made) == 1 and not (tmp_path / "run").exists()
+
+
 # --- the whole pipeline -----------------------------------------------------------------------
 def test_run_nlp_study_end_to_end_on_a_tiny_bert(tiny_bert_dir, tmp_path):
     from subnetscope.runs import RunFolder
@@ -243,7 +257,7 @@ def test_run_nlp_study_end_to_end_on_a_tiny_bert(tiny_bert_dir, tmp_path):
 
     lines = []
     run = run_nlp_study(tmp_path / "run", model=tiny_bert_dir, data="smoke", max_examples=300, test_fraction=0.3,
-                        n_samples=40, epochs=4,
+                        samples=40, epochs=4,
                         lr=1e-2, seeds=(0, 1), sparsity=(0.5,), checkpoint_every=20, head="cls",
                         train_word_embeddings=True, log=lines.append)
     meta = RunFolder(run.path).read_meta()
@@ -280,12 +294,13 @@ def test_run_nlp_study_on_the_compositional_set_probes_the_quantities(tiny_bert_
     from subnetscope.studies.nlp import run_nlp_study
     from subnetscope.studies.nlp.readouts import PROBED_QUANTITIES
 
-    run = run_nlp_study(tmp_path / "run", model=tiny_bert_dir, max_examples=240, n_samples=30, probe_samples=50,
+    run = run_nlp_study(tmp_path / "run", model=tiny_bert_dir, max_examples=240, samples=30, probe_samples=50,
                         lr=1e-2, seeds=(0,), sparsity=(), checkpoint_every=100, downstream=False, figures=False,
                         report=False, log=lambda line: None)
     meta = RunFolder(run.path).read_meta()
     assert meta["summary"]["generated"] is True and "compositional" in meta["summary"]["data"]
     assert meta["options"]["head"] == "mean" and meta["options"]["train_word_embeddings"] is False
+    assert meta["options"]["samples"] == 30 and "n_samples" not in meta["options"]  # one name, as the config's
     assert 0.3 < meta["summary"]["accuracy"]["bag of words (1-2 grams)"] < 0.8
     tables = {p.stem: json.loads(p.read_text()) for p in (run.path / "tables").glob("*.json")}
     for label in ("pretrained", "finetuned"):

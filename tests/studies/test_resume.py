@@ -100,11 +100,11 @@ def _same_tables(a, b, drop=("seconds", "training seconds")):
 def test_nlp_study_killed_then_rerun_gives_the_same_result(tiny_bert_dir, tmp_path):
     from subnetscope.studies.nlp import run_nlp_study
 
-    plan = dict(data="smoke", max_examples=300, test_fraction=0.3, n_samples=40, epochs=1, lr=1e-2, seeds=(0, 1),
+    plan = dict(data="smoke", max_examples=300, test_fraction=0.3, samples=40, epochs=1, lr=1e-2, seeds=(0, 1),
                 sparsity=(0.5,), checkpoint_every=5, head="cls", train_word_embeddings=True, figures=False,
                 report=False)
     args = ["study", "nlp", str(tmp_path / "a"), "--model", str(tiny_bert_dir), "--data", "smoke",
-            "--max-examples", "300", "--test-fraction", "0.3", "--n-samples", "40", "--epochs", "1", "--lr", "1e-2",
+            "--max-examples", "300", "--test-fraction", "0.3", "--samples", "40", "--epochs", "1", "--lr", "1e-2",
             "--seeds", "0", "1", "--sparsity", "0.5", "--checkpoint-every", "5", "--head", "cls",
             "--train-word-embeddings", "--no-figures", "--no-report"]
     # killed once the first fine-tuned model is on disk (the second seed, the sparse variant and
@@ -136,8 +136,8 @@ def test_nlp_study_killed_then_rerun_gives_the_same_result(tiny_bert_dir, tmp_pa
 VISION = """
 import sys
 from subnetscope.studies.vision import run_vision_study
-run_vision_study(sys.argv[1], samples=12, pair_samples=10, epochs=1, batch_size=16, measures=["gw"], n_boot=1,
-                 boot_samples=8, train_limit=16, test_limit=20, report=False, progress=False)
+run_vision_study(sys.argv[1], samples=12, pair_samples=10, epochs=1, batch_size=16, measures=["gw"], bootstrap=1,
+                 bootstrap_samples=8, train_limit=16, test_limit=20, report=False, progress=False)
 """
 
 

@@ -21,14 +21,21 @@ def _two_families(n=30, seed=0):
             "b0": Y, "b1": Y @ random_rotation(6, rng) - 2, "b2": np.hstack([Y, np.zeros((n, 2))])}
 
 
-def test_find_groups_recovers_blocks():
+def test_find_groups_recovers_blocks_and_is_deprecated_for_find_subnetworks():
+    from subnetscope import find_subnetworks
     from subnetscope.engine.pairwise import pairwise
 
     d = pairwise(_two_families(), "gw")
-    found = find_groups(d)
+    with pytest.warns(DeprecationWarning, match=r"find_groups is deprecated; use subnetscope\.find_subnetworks\(") \
+            as caught:
+        found = find_groups(d)
+    assert [w.filename for w in caught] == [__file__]  # the caller's line
     assert found["labels"] == [0, 0, 0, 1, 1, 1]
     assert found["groups"] == [["a0", "a1", "a2"], ["b0", "b1", "b2"]]
-    assert find_groups(d, 1)["labels"] == [0] * 6
+    replacement = find_subnetworks(d, None, method="spectral", seed=0)  # what the warning says to use
+    assert replacement.labels.tolist() == found["labels"] and replacement.groups == found["groups"]
+    with pytest.warns(DeprecationWarning):
+        assert find_groups(d, 1)["labels"] == [0] * 6
 
 
 def test_changes_along_is_the_subdiagonal(rng):
@@ -42,12 +49,17 @@ def test_changes_along_is_the_subdiagonal(rng):
 
 def test_group_stability_of_clear_blocks():
     reps = _two_families(n=40)
-    stable = group_stability(reps, [0, 0, 0, 1, 1, 1], n_boot=2, n_samples=20)
+    # one warning, for the call itself (not another for the find_groups it used to call inside)
+    with pytest.warns(DeprecationWarning) as caught:
+        stable = group_stability(reps, [0, 0, 0, 1, 1, 1], n_boot=2, n_samples=20)
+    assert [str(w.message).split(";")[0] for w in caught] == ["group_stability is deprecated"]
+    assert "subnetscope.bootstrap_subnetworks" in str(caught[0].message) and caught[0].filename == __file__
     assert stable["ari"] == [1.0, 1.0] and stable["mean_ari"] == 1.0
     co = np.array(stable["co_assignment"])
     assert co[0, 2] == 1.0 and co[0, 3] == 0.0
     # a reference that splits a true group is not confirmed
-    assert group_stability(reps, [0, 0, 1, 1, 1, 1], n_boot=1, n_samples=20)["mean_ari"] < 1.0
+    with pytest.warns(DeprecationWarning):
+        assert group_stability(reps, [0, 0, 1, 1, 1, 1], n_boot=1, n_samples=20)["mean_ari"] < 1.0
 
 
 def test_study_rejects_bad_arguments(tmp_path):
@@ -59,6 +71,22 @@ def test_study_rejects_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="`measure` must be one of .*got .nosuch."):
         measures_for_study(["nosuch"])
     assert "gw" in measures_for_study()
+
+
+def test_run_vision_study_takes_the_old_bootstrap_keywords_with_a_warning(tmp_path, monkeypatch):
+    from subnetscope.studies.vision import VisionConfig, study
+
+    made = []
+    monkeypatch.setattr(study, "run", lambda out, config: made.append(config) or study.RunFolder(out))
+    with pytest.warns(DeprecationWarning) as caught:
+        study.run_vision_study(tmp_path / "run", n_boot=5, boot_samples=40, samples=60)
+    assert sorted(str(w.message) for w in caught) == [
+        "run_vision_study: `boot_samples` is deprecated (it still works); use `bootstrap_samples`",
+        "run_vision_study: `n_boot` is deprecated (it still works); use `bootstrap`"]
+    assert made == [VisionConfig(bootstrap=5, bootstrap_samples=40, samples=60)]
+    with pytest.raises(ValueError, match="`n_boot` is the old name of `bootstrap`; pass `bootstrap` only"):
+        study.run_vision_study(tmp_path / "run", n_boot=5, bootstrap=5)
+    assert len(made) == 1
 
 
 @pytest.mark.slow

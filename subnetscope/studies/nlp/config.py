@@ -16,13 +16,13 @@ __all__ = ["NLPConfig", "DEFAULTS", "PAPER_SCALE"]
 #: The default plan: every analysis of the paper at a scale that runs in minutes on a 2-core CPU
 #: (2000 generated sentences, 1500 train: 94 steps per fine-tune; the word-embedding table fixed,
 #: which saves a third of a CPU step; the classifier reads the mean-pooled last block).
-DEFAULTS = dict(max_examples=2000, test_fraction=0.2, n_samples=150, max_length=40, epochs=1, batch_size=16, lr=1e-4,
+DEFAULTS = dict(max_examples=2000, test_fraction=0.2, samples=150, max_length=40, epochs=1, batch_size=16, lr=1e-4,
                 seeds=(0, 1),
                 sparsity=(0.25, 0.70, 0.95), checkpoint_every=20, threads=1, head="mean",
                 train_word_embeddings=False, probe_samples=400)
 #: The paper's settings (§5.2: max length 256, 1 epoch, batch 16, lr 2e-5; App. M: 3 seeds) on all the data,
 #: BERT's [CLS] classifier and every parameter trained: ``NLPConfig.paper()``.
-PAPER_SCALE = dict(max_examples=None, test_fraction=0.3, n_samples=500, max_length=256, epochs=1, batch_size=16,
+PAPER_SCALE = dict(max_examples=None, test_fraction=0.3, samples=500, max_length=256, epochs=1, batch_size=16,
                    lr=2e-5,
                    seeds=(0, 1, 2), sparsity=(0.25, 0.70, 0.95), checkpoint_every=50, threads=None, head="cls",
                    train_word_embeddings=True, probe_samples=1000)
@@ -47,8 +47,10 @@ class NLPConfig(StudyConfig):
         Random subset before the split (None: all; the generated set: 4000 sentences).
     test_fraction : float
         Share of the examples held out for testing and the representation analysis.
-    n_samples : int, optional
-        Held-out sentences whose block outputs are compared (None or 0: the whole test split).
+    samples : int, optional
+        Held-out sentences whose block outputs are compared (None or 0: the whole test split); the
+        CLI's ``--samples``, as ``ModSumConfig``'s and ``VisionConfig``'s (``run_nlp_study`` still
+        takes the old ``n_samples``).
     pooling : {"mean", "cls", "flatten"}
         How a block's tokens become one representation per sentence.
     max_length, epochs, batch_size, lr : tokens per sentence and the fine-tuning recipe.
@@ -81,7 +83,7 @@ class NLPConfig(StudyConfig):
     label_column: str | None = None
     max_examples: int | None = DEFAULTS["max_examples"]
     test_fraction: float = DEFAULTS["test_fraction"]
-    n_samples: int | None = DEFAULTS["n_samples"]
+    samples: int | None = DEFAULTS["samples"]
     pooling: Literal["mean", "cls", "flatten"] = "mean"
     max_length: int = DEFAULTS["max_length"]
     epochs: int = DEFAULTS["epochs"]
@@ -103,7 +105,7 @@ class NLPConfig(StudyConfig):
               "text_column": instance(str, "a column name (str)", optional=True),
               "label_column": instance(str, "a column name (str)", optional=True),
               "max_examples": integer(4, optional=True), "test_fraction": number(0, 1, low_open=True, high_open=True),
-              "n_samples": integer(0, optional=True), "pooling": choice("mean", "cls", "flatten"),
+              "samples": integer(0, optional=True), "pooling": choice("mean", "cls", "flatten"),
               "max_length": integer(1), "epochs": integer(1), "batch_size": integer(1),
               "lr": number(0, low_open=True), "seeds": each(opt.seed(), min_len=1),
               "sparsity": each(number(0, 1, high_open=True)), "checkpoint_every": integer(1, optional=True),

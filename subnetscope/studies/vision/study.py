@@ -9,6 +9,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..._deprecation import renamed_keywords
 from ..._system import load_average, peak_rss_mb
 from ...runs import RunFolder
 from .analyses import capture_layers, changes_along
@@ -16,6 +17,9 @@ from .config import VisionConfig
 from .data import load_images
 
 __all__ = ["run", "run_vision_study", "measures_for_study", "weights_settings"]
+
+#: keywords of :func:`run_vision_study` renamed when its options became :class:`VisionConfig`'s fields
+RENAMED = {"n_boot": "bootstrap", "boot_samples": "bootstrap_samples"}
 
 CHANGE_MEASURES = ("gw", "cka", "rsa", "cca", "rsm", "msid", "agw")
 
@@ -82,9 +86,11 @@ def run(out: str | Path, config: VisionConfig | None = None) -> RunFolder:
 def run_vision_study(out: str | Path, **options: Any) -> Path:
     """:func:`run` with the options of :class:`VisionConfig` as keywords; returns the run folder's path.
 
-    ``run_vision_study(out, samples=12)`` is ``run(out, VisionConfig(samples=12)).path``.
+    ``run_vision_study(out, samples=12)`` is ``run(out, VisionConfig(samples=12)).path``. The old
+    keywords ``n_boot`` and ``boot_samples`` still work, with a DeprecationWarning: they are
+    ``bootstrap`` and ``bootstrap_samples``.
     """
-    return run(out, VisionConfig(**options)).path
+    return run(out, VisionConfig(**renamed_keywords(options, RENAMED, "run_vision_study"))).path
 
 
 def _run(out, config: VisionConfig) -> RunFolder:
@@ -97,7 +103,8 @@ def _run(out, config: VisionConfig) -> RunFolder:
     c = config
     data, samples, epochs, batch_size, optimizer, max_lr = (c.data, c.samples, c.epochs, c.batch_size, c.optimizer,
                                                             c.max_lr)
-    n_groups, n_boot, boot_samples, seed, progress = c.n_groups, c.n_boot, c.boot_samples, c.seed, c.progress
+    n_groups, bootstrap, bootstrap_samples, seed, progress = (c.n_groups, c.bootstrap, c.bootstrap_samples, c.seed,
+                                                              c.progress)
     say = print if progress else (lambda *a, **k: None)
     t_start = time.perf_counter()
     images = load_images(data, seed=seed)
@@ -194,18 +201,18 @@ def _run(out, config: VisionConfig) -> RunFolder:
     for label in ("random", "trained"):
         for measure in measure_names:
             groups[(label, measure)] = find_subnetworks(matrices[label][measure], n_groups, "spectral", seed)
-    if n_boot > 0 and "gw" in measure_names:
+    if bootstrap > 0 and "gw" in measure_names:
         for label in ("random", "trained"):
-            m = min(boot_samples, samples - 1)
+            m = min(bootstrap_samples, samples - 1)
             cache = study.path / "cache" / f"bootstrap.{label}-{settings_key({'data': data_key(layers[label].exact), 'n': m, 'seed': seed})}"
             with study.stage("bootstrap gw"):
-                found = bootstrap_subnetworks(layers[label].exact, n_boot, m, "gw", "spectral", seed=seed,
+                found = bootstrap_subnetworks(layers[label].exact, bootstrap, m, "gw", "spectral", seed=seed,
                                               resample="subsample", reference=groups[(label, "gw")],
                                               cache_dir=cache)
             support = found.range_support
-            stability_rows.append([label, found.n_groups, n_boot, m, round(float(np.mean(support)), 3),
+            stability_rows.append([label, found.n_groups, bootstrap, m, round(float(np.mean(support)), 3),
                                    ", ".join(f"{v:.2f}" for v in support)])
-            say(f"GW groups of the {label} network: mean support of its groups over {n_boot} resamples "
+            say(f"GW groups of the {label} network: mean support of its groups over {bootstrap} resamples "
                 f"{np.mean(support):.3f}")
         run.save_table("stability", "Stability of the GW sub-networks under resampled inputs",
                        ["model", "groups", "resamples", "inputs per resample", "mean group support",
