@@ -182,6 +182,28 @@ def test_paper_scale_is_the_configs_paper_with_explicit_flags_on_top(study, flag
     assert parsed(*flags) == config(**changes)
 
 
+def test_study_modsum_paper_scale_keeps_the_flags_given_and_demo_its_own_defaults():
+    from subnetscope.cli import study_modsum
+    from subnetscope.studies.modsum import PAPER_SCALE
+
+    def parsed(*words, command=("study", "modsum")):
+        return study_modsum.config_from_args(build_parser().parse_args([*command, *words]), "L")
+
+    plain = parsed()
+    assert (plain.samples, plain.probe_samples, plain.bootstrap, plain.embedding, plain.probes) == (
+        200, 1000, 0, ("value",), ("linear", "mlp"))
+    paper = parsed("--paper-scale")
+    assert {name: getattr(paper, name) for name in PAPER_SCALE} == {
+        name: tuple(v) if isinstance(v, (list, tuple)) else v for name, v in PAPER_SCALE.items()}
+    # a flag given explicitly wins over the paper's value; the others stay the paper's
+    mixed = parsed("--paper-scale", "--samples", "500", "--probes", "linear", "--bootstrap", "2")
+    assert (mixed.samples, mixed.probes, mixed.bootstrap) == (500, ("linear",), 2)
+    assert (mixed.probe_samples, mixed.compare_starts, mixed.bootstrap_samples) == (3481, 31, 200)
+    assert parsed("--samples", "500").probe_samples == 1000
+    demo = parsed(command=("demo",))
+    assert (demo.samples, demo.probes, demo.probe_samples, demo.n_jobs) == (200, ("linear",), 500, -1)
+
+
 def test_study_nlp_positional_run_folder_is_deprecated_but_read(tmp_path, capsys):
     run = tmp_path / "unused_run"
     assert main(["study", "nlp", str(run), "--data", "nope.tsv", "--no-report"]) == 2

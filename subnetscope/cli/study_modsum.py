@@ -48,6 +48,12 @@ def add_arguments(parser: argparse.ArgumentParser, *, samples: int = DEFAULT_SAM
                         help="train even when a checkpoint with these settings exists (cached or shipped)")
     parser.add_argument("--no-report", action="store_true", help="do not write report.html")
     add_quiet(parser)
+    # The study's options default to None in the parsed flags, so that run_args can tell a flag
+    # given explicitly (which overrides --paper-scale) from one left at its default (the help
+    # text above shows the default; run_args fills it in).
+    defaults = {"samples": samples, "probes": probes, "probe_samples": probe_samples, "embedding": "value",
+                "bootstrap": 0, "bootstrap_samples": None, "compare_starts": 0}
+    parser.set_defaults(**{name: None for name in defaults}, study_defaults=defaults)
 
 
 def register(studies) -> None:
@@ -67,26 +73,36 @@ def register(studies) -> None:
     parser.set_defaults(func=run)
 
 
-def run_args(args: argparse.Namespace, model: str) -> dict:
+def config_from_args(args: argparse.Namespace, model: str):
+    """The :class:`ModSumConfig` the flags ask for: ``ModSumConfig.paper()`` under ``--paper-scale``
+    (else the defaults of this command), with every option given explicitly on top."""
     from dataclasses import replace
 
-    from ..studies.modsum import ModSumConfig, TrainConfig, run as run_study
+    from ..studies.modsum import ModSumConfig, TrainConfig
 
     config = TrainConfig(seed=args.seed)
     for field, value in (("max_epochs", args.epochs), ("lr", args.lr), ("weight_decay", args.weight_decay),
                          ("batch_size", args.batch_size), ("loss", args.loss)):
         if value is not None:
             config = replace(config, **{field: value})
-    probes = tuple(p for p in args.probes.split(",") if p and p != "none")
+    given = {name: getattr(args, name) for name in args.study_defaults if getattr(args, name) is not None}
+    paper = getattr(args, "paper_scale", False)
+    options = given if paper else {**args.study_defaults, **given}
+    if isinstance(options.get("probes"), str):
+        options["probes"] = tuple(p for p in options["probes"].split(",") if p and p != "none")
+    if isinstance(options.get("embedding"), str):
+        options["embedding"] = tuple(e for e in options["embedding"].split(",") if e)
     baselines = tuple(b for b in args.baselines.split(",") if b)
-    options = dict(samples=args.samples, embedding=tuple(e for e in args.embedding.split(",") if e),
-                   probes=probes, probe_samples=args.probe_samples, bootstrap=args.bootstrap,
-                   bootstrap_samples=args.bootstrap_samples, compare_starts=args.compare_starts)
     rest = dict(model=model, seed=args.seed, train_config=config, cache_dir=args.cache,
                 baselines=baselines, n_groups=args.groups, retrain=args.retrain, n_jobs=args.jobs,
                 report=not args.no_report, progress=not args.quiet)
-    study = ModSumConfig.paper(**rest) if getattr(args, "paper_scale", False) else ModSumConfig(**options, **rest)
-    return run_study(args.out, study).read_meta()["summary"]
+    return ModSumConfig.paper(**options, **rest) if paper else ModSumConfig(**options, **rest)
+
+
+def run_args(args: argparse.Namespace, model: str) -> dict:
+    from ..studies.modsum import run as run_study
+
+    return run_study(args.out, config_from_args(args, model)).read_meta()["summary"]
 
 
 def run(args: argparse.Namespace) -> int:
