@@ -1,6 +1,7 @@
 """The NLP study on a tiny BERT built from a config (hidden 32, 2 blocks) and an offline tokenizer."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -90,8 +91,16 @@ def test_block_outputs_match_hidden_states_pooled_independently(tiny):
             np.testing.assert_allclose(reps["block2"][i], hidden[2][0].mean(0).numpy(), rtol=1e-5, atol=1e-5)
             np.testing.assert_allclose(block_outputs(model, tokenizer, texts, pooling="cls")["block1"][i],
                                        hidden[1][0, 0].numpy(), rtol=1e-5, atol=1e-5)
-    flat = block_outputs(model, tokenizer, texts, pooling="flatten", max_length=16)
-    assert flat["block1"].shape == (3, 16 * 32)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        flat = block_outputs(model, tokenizer, texts, pooling="flatten", max_length=16)
+    assert flat["block1"].shape == (3, 16 * 32) and flat["block1"].dtype == np.float64
+    # flatten pads to max_length by design: the library's padding warning is not the study's to raise
+    assert [str(w.message) for w in caught] == []
+    padded = tokenizer(texts[:1], padding="max_length", max_length=16, return_tensors="pt")
+    with torch.no_grad():
+        hidden = model.base_model(**padded, output_hidden_states=True).hidden_states
+    np.testing.assert_allclose(flat["block1"][0], hidden[1][0].flatten().numpy(), rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="pooling"):
         block_outputs(model, tokenizer, texts, pooling="max")
 

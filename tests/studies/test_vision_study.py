@@ -47,6 +47,36 @@ def test_changes_along_is_the_subdiagonal(rng):
     np.testing.assert_array_equal(values[1:], [M[i, i - 1] for i in range(1, 5)])
 
 
+def test_boundaries_figure_draws_each_step_scaled_to_its_measures_maximum(rng):
+    from subnetscope.studies.vision.figures import plot_boundaries
+
+    names = list("abcde")
+
+    def distances(scale):
+        M = rng.random((5, 5)) * scale
+        M = M + M.T
+        np.fill_diagonal(M, 0)
+        return LayerDistances(names=names, matrix=M)
+
+    changes = {"random": {"gw": distances(1.0), "cka": distances(0.01)},
+               "trained": {"gw": distances(5.0), "flat": LayerDistances(names=names, matrix=np.zeros((5, 5)))}}
+    fig = plot_boundaries(changes, {name: rng.random((2, 3, 3)) for name in names})
+    panels = [ax for ax in fig.axes if ax.get_title().endswith("network")]
+    assert [ax.get_title() for ax in panels] == ["random network", "trained network"]
+    for ax, per_measure in zip(panels, changes.values()):
+        lines = {line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")}
+        assert list(lines) == list(per_measure)
+        for measure, d in per_measure.items():
+            M = d.matrix
+            steps = np.array([M[i, i - 1] for i in range(1, 5)])
+            expected = steps / steps.max() if steps.max() > 0 else steps
+            np.testing.assert_array_equal(lines[measure].get_xdata(), [1, 2, 3, 4])
+            np.testing.assert_array_equal(lines[measure].get_ydata(), expected)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
 def test_group_stability_of_clear_blocks():
     reps = _two_families(n=40)
     # one warning, for the call itself (not another for the find_groups it used to call inside)

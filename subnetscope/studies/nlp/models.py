@@ -128,35 +128,23 @@ def block_outputs(model, tokenizer, texts: Sequence[str], *, pooling: Literal["m
 
     ``pooling``: mean over non-padding tokens, the [CLS] token, or every token flattened
     (sequences padded to ``max_length`` so all rows have length ``max_length × d``).
-    ``embeddings=True`` adds the embedding output as ``"embeddings"`` first.
+    ``embeddings=True`` adds the embedding output as ``"embeddings"`` first. Values are float64.
+
+    The library's :func:`subnetscope.capture.capture` with the ``"hf-blocks"`` (``"hf-all"``)
+    preset on ``model.base_model`` does the work; this only fixes the study's choices.
     """
-    import torch
+    import warnings
+
+    from ...capture import capture
 
     check_choice(pooling, "pooling", POOLINGS)
-    outs: dict[str, list[np.ndarray]] = {}
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            for start in range(0, len(texts), batch_size):
-                enc = tokenizer(list(texts[start:start + batch_size]), truncation=True, max_length=max_length,
-                                padding="max_length" if pooling == "flatten" else True, return_tensors="pt")
-                hidden = model.base_model(**enc, output_hidden_states=True).hidden_states
-                mask = enc["attention_mask"].unsqueeze(-1).to(hidden[0].dtype)
-                for depth, h in enumerate(hidden):
-                    if depth == 0 and not embeddings:
-                        continue
-                    if pooling == "mean":
-                        pooled = (h * mask).sum(1) / mask.sum(1).clamp_min(1)
-                    elif pooling == "cls":
-                        pooled = h[:, 0]
-                    else:
-                        pooled = h.flatten(1)
-                    outs.setdefault("embeddings" if depth == 0 else f"block{depth}", []).append(
-                        pooled.double().cpu().numpy())
-    finally:
-        model.train(was_training)
-    return {name: np.concatenate(parts) for name, parts in outs.items()}
+    with warnings.catch_warnings():
+        # flatten pads every text to max_length on purpose (equal row widths); the library warns
+        # that padding then becomes features, which this study's flatten setting accepts.
+        warnings.filterwarnings("ignore", message="pooling='flatten' keeps every token position")
+        reps = capture(model.base_model, list(texts), "hf-all" if embeddings else "hf-blocks", pooling=pooling,
+                       batch_size=batch_size, tokenizer=tokenizer, max_length=max_length, progress=False)
+    return {name: np.asarray(array, dtype=np.float64) for name, array in reps.items()}
 
 
 def evaluate(model, tokenizer, texts: Sequence[str], labels, *, max_length: int = 64,

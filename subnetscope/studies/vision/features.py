@@ -3,8 +3,9 @@
 A forward pass that hooks every layer holds all 27 outputs of a batch at once, and keeping them
 for n = 1000 inputs would take about 11 GB (float32; module 4's Conv2d/BatchNorm/ReLU alone are
 256×32×32 = 262k features, 1 GB each). Instead :func:`stream_layers` runs the network *layer by
-layer over all inputs* (each sub-module applied to all n inputs in batches) and yields each
-layer's output as soon as it exists; only the residual input and the current layer are alive.
+layer over all inputs* (each sub-module applied to all n inputs in batches, by the library's
+:func:`subnetscope.capture.stream_layers`) and yields each layer's output as soon as it exists;
+only the residual input and the current layer are alive.
 
 :func:`sample_space` then replaces a wide layer ``X`` (n × d, d > n) by ``X V`` (n × n), its
 coordinates in its own row space (``X = U S Vᵀ``, so ``X V = U S``). This is an isometry of
@@ -41,31 +42,11 @@ RESNET9_LAYERS: tuple[str, ...] = _layer_names()
 """Table 3's 27 layer names in network order (the names the ``resnet9`` capture preset uses)."""
 
 
-def _apply(module, x, batch_size: int):
-    import torch
-
-    # Filling a preallocated output (not torch.cat of a list) keeps one copy of the layer alive.
-    out = None
-    with torch.no_grad():
-        for i in range(0, x.shape[0], batch_size):
-            y = module(x[i:i + batch_size])
-            if out is None:
-                out = torch.empty((x.shape[0], *y.shape[1:]), dtype=y.dtype)
-            out[i:i + y.shape[0]] = y
-    return out
-
-
-def _block(model, k: int, x, batch_size: int):
-    block = model._modules[str(k)]
-    for sub, label in (*_KINDS, ("pool", "MaxPool" if k == 4 else "AdaptivePool")):
-        if sub in block._modules:
-            x = _apply(block._modules[sub], x, batch_size)
-            yield f"{k}.{label}", x
-    return x
-
-
-def stream_layers(model, images, *, batch_size: int = 100) -> Iterator[tuple[str, "np.ndarray"]]:
+def stream_layers(model, images, *, batch_size: int = 100) -> Iterator[tuple[str, "torch.Tensor"]]:
     """Yield ``(name, output)`` for each of ResNet9's 27 layers, in network order.
+
+    The library's :func:`subnetscope.capture.stream_layers` with the ``"resnet9"`` preset does
+    the work (each module on all inputs before the next module); this checks the study's inputs.
 
     Parameters
     ----------
@@ -84,6 +65,8 @@ def stream_layers(model, images, *, batch_size: int = 100) -> Iterator[tuple[str
     """
     import torch
 
+    from ...capture import stream_layers as stream_each_layer
+
     if not hasattr(model, "_modules") or not all(str(k) in model._modules for k in range(9)):
         raise TypeError(f"`model` must be a subnetscope ResNet9 (sub-modules '0'..'8'), got {type(model).__name__}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
@@ -91,27 +74,7 @@ def stream_layers(model, images, *, batch_size: int = 100) -> Iterator[tuple[str
     x = torch.as_tensor(np.asarray(images, dtype=np.float32) if not torch.is_tensor(images) else images).float()
     if x.ndim != 4:
         raise ValueError(f"`images` must have shape (n, channels, height, width), got {tuple(x.shape)}")
-    was_training = model.training
-    model.eval()
-    try:
-        x1 = yield from _block(model, 0, x, batch_size)
-        del x
-        x1 = yield from _block(model, 1, x1, batch_size)
-        h = yield from _block(model, 2, x1, batch_size)
-        h = yield from _block(model, 3, h, batch_size)
-        x3 = x1 + h
-        del x1, h
-        x4 = yield from _block(model, 4, x3, batch_size)
-        del x3
-        h = yield from _block(model, 5, x4, batch_size)
-        h = yield from _block(model, 6, h, batch_size)
-        x6 = x4 + h
-        del x4, h
-        x7 = yield from _block(model, 7, x6, batch_size)
-        del x6
-        yield "8.Linear", _apply(model._modules["8"], torch.flatten(x7, 1), batch_size)
-    finally:
-        model.train(was_training)
+    yield from stream_each_layer(model, x, "resnet9", batch_size=int(batch_size))
 
 
 def gram_matrix(X, *, chunk_features: int = 16384) -> np.ndarray:

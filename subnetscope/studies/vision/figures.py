@@ -6,8 +6,6 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .analyses import changes_along
-
 
 def plot_all_pairs(matrices: Mapping[str, object], *, title: str = "", boundaries: Mapping[str, Sequence[int]] = {}):
     """Fig. 18 analogue: one heatmap per model (``{"random": LayerDistances, "trained": ...}``)."""
@@ -29,27 +27,22 @@ def plot_boundaries(changes: Mapping[str, Mapping[str, object]], example: Mappin
                     title: str = ""):
     """Fig. 7 analogue: each layer's distance to its predecessor, beside one input's feature maps.
 
-    ``changes[model][measure]`` is a LayerDistances; curves are scaled to a maximum of 1 per
-    measure so that measures of different ranges share an axis. ``example[layer]`` is one
-    input's output at that layer; maps show the mean over channels.
+    ``changes[model][measure]`` is a LayerDistances; the curves are the library's
+    :func:`subnetscope.plots.plot_distance_to_previous` (values from
+    :func:`subnetscope.analysis.distance_to_previous`), each measure scaled to a maximum of 1 so
+    that measures of different ranges share an axis. ``example[layer]`` is one input's output at
+    that layer; maps show the mean over channels.
     """
     from ...plots._common import pyplot as _pyplot
+    from ...plots import plot_distance_to_previous
 
     plt = _pyplot()
     fig = plt.figure(figsize=(18, 10))
     grid = fig.add_gridspec(len(changes), 2, width_ratios=[1.25, 1], hspace=0.55)
     names = list(example)
     for row, (model, per_measure) in enumerate(changes.items()):
-        ax = fig.add_subplot(grid[row, 0])
-        for measure, d in per_measure.items():
-            values = changes_along(d)
-            top = np.nanmax(values) if np.isfinite(values).any() else 1.0
-            ax.plot(range(len(values)), values / (top if top > 0 else 1.0), marker="o", ms=3, label=measure)
-        ax.set_xticks(range(len(names)))
-        ax.set_xticklabels(names, rotation=90, fontsize=7)
-        ax.set_ylabel("distance to previous layer (÷ max)")
-        ax.set_title(f"{model} network")
-        ax.legend(fontsize=7, ncol=2)
+        plot_distance_to_previous(per_measure, ax=fig.add_subplot(grid[row, 0]), scale="max",
+                                  title=f"{model} network")
     cols = 7
     rows = int(np.ceil(len(names) / cols))
     sub = grid[:, 1].subgridspec(rows, cols)
