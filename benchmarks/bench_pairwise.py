@@ -118,14 +118,19 @@ def pot_loop(reps: dict[str, np.ndarray]) -> tuple[np.ndarray, float]:
     return M, time.perf_counter() - t0
 
 
+def sample_pairs(layers: int, pairs: int, seed: int) -> list[tuple[int, int]]:
+    """``pairs`` pairs (i < j) of ``layers`` layers drawn with ``seed``, in matrix order (the
+    paper-setting benchmark's POT sample; benchmarks/profile_paper_setting.py reuses it)."""
+    iu = np.triu_indices(layers, 1)
+    pick = np.sort(np.random.default_rng([seed, 22]).choice(len(iu[0]), size=min(pairs, len(iu[0])), replace=False))
+    return [(int(iu[0][k]), int(iu[1][k])) for k in pick]
+
+
 def pot_sample(reps: dict[str, np.ndarray], pairs: int, seed: int) -> tuple[list, np.ndarray, float]:
     """The POT loop on ``pairs`` pairs drawn with ``seed``: (pairs, values, seconds)."""
     import ot
 
-    L = len(reps)
-    iu = np.triu_indices(L, 1)
-    pick = np.sort(np.random.default_rng([seed, 22]).choice(len(iu[0]), size=min(pairs, len(iu[0])), replace=False))
-    chosen = [(int(iu[0][k]), int(iu[1][k])) for k in pick]
+    chosen = sample_pairs(len(reps), pairs, seed)
     names = list(reps)
     Cs = {}
     values, t0 = [], time.perf_counter()
