@@ -197,7 +197,7 @@ def test_target_table_lists_ties():
 
 # --- pipeline -----------------------------------------------------------------------------
 @pytest.mark.slow
-def test_pipeline_end_to_end_writes_the_run_folder(tmp_path, capsys):
+def test_pipeline_end_to_end_writes_the_run_folder(tmp_path, capsys, monkeypatch):
     from subnetscope.cli import main
 
     out = tmp_path / "run"
@@ -225,6 +225,24 @@ def test_pipeline_end_to_end_writes_the_run_folder(tmp_path, capsys):
     assert -1 <= starts["partition_ari"] <= 1 and starts["groups_ours"]
     pot = run.load_distances("gw_pot_start")
     assert np.all(pot.matrix >= d.subset(list(pot.names)).matrix - 1e-12)
+    # a rerun reads every Table 1 target and Table 4 probe back (a killed paper-scale run resumes)
+    import subnetscope.analysis as analysis
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("recomputed a finished target or probe")
+
+    monkeypatch.setattr(analysis, "to_target", refuse)
+    monkeypatch.setattr(analysis, "probe", refuse)
+    assert main(["study", "modsum", "--model", "0", "--out", str(out), "--samples", "12", "--epochs", "2",
+                 "--probes", "linear", "--probe-samples", "60", "--quiet", "--no-report",
+                 "--compare-starts", "4", "--embedding", "value,stage"]) == 0
+    again = RunFolder(out).load_tables()
+    assert again["table1_gw_targets"]["rows"] == tables["table1_gw_targets"]["rows"]
+    assert again["table4_probes"]["rows"] == tables["table4_probes"]["rows"]
+    reused = RunFolder(out).read_meta()["reused"]
+    assert sum(r.startswith("record table1-") for r in reused) == 2
+    assert sum(r.startswith("record table4-") for r in reused) == 1
+    monkeypatch.undo()
     with pytest.raises(ValueError, match="samples"):
         M.run_modsum(out, model="0", samples=1)
     with pytest.raises(ValueError, match="n_jobs"):

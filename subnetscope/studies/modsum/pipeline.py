@@ -86,7 +86,7 @@ def run_modsum(out: str | Path, *, log=print, **options: Any) -> dict[str, Any]:
 def _run(out, config: ModSumConfig, log) -> tuple[RunFolder, dict[str, Any]]:
     from ...analysis import find_subnetworks, probe, to_target
     from ...engine.pairwise import pairwise
-    from .._run import StudyRun
+    from .._run import StudyRun, data_key
 
     model, samples, seed, probes, probe_samples = (config.model, config.samples, config.seed, config.probes,
                                                    config.probe_samples)
@@ -140,10 +140,15 @@ def _run(out, config: ModSumConfig, log) -> tuple[RunFolder, dict[str, Any]]:
     tgt_names = ["c"] if model == "0" else ["c1", "c2", "c"]
     if config.targets:
         values, table = {}, []
+        reps_key = data_key(reps)
         for emb in embeddings:
             for label_t, target, how in _embedded_targets(model, data, rows[:samples], emb):
                 key = label_t if len(embeddings) == 1 else f"{label_t} [{emb}]"
-                values[key] = to_target(reps, target, "gw", embedding=how).as_dict()
+                # each target's distances are kept as they finish (93 GW solves each at the
+                # paper's n = 1000), so a killed run resumes from the next one
+                values[key] = study.memo(
+                    "table1", {"layers": reps_key, "target": data_key(np.asarray(target)), "embedding": how},
+                    lambda target=target, how=how: (to_target(reps, target, "gw", embedding=how).as_dict(), None))[0]
                 table.append([label_t, emb, *target_table({label_t: values[key]})[0][1:]])
         run.save_table("table1_gw_targets", f"GW distance to the targets, Model {model} (Table 1 analogue)",
                        ["target", "embedding", "most similar layers", "D_min", "layers within 0.005"], table,
@@ -159,10 +164,13 @@ def _run(out, config: ModSumConfig, log) -> tuple[RunFolder, dict[str, Any]]:
 
     if probes:
         preps = {k: v[:probe_samples] for k, v in all_reps.items()}
+        preps_key = data_key(preps)  # each probe's errors are kept as they finish, as Table 1's
         rows4 = []
         for kind in probes:
             for t in tgt_names:
-                res = probe(preps, data.targets[t][rows[:probe_samples]], kind, seed=seed).as_dict()
+                y = data.targets[t][rows[:probe_samples]]
+                res = study.memo("table4", {"layers": preps_key, "target": data_key(y), "kind": kind, "seed": seed},
+                                 lambda y=y, kind=kind: (probe(preps, y, kind, seed=seed).as_dict(), None))[0]
                 r = target_table({t: res}, tolerance=0.0)[0]
                 rows4.append([kind, *r])
                 log(f"  {kind} probe {t}: best {r[1]}  held-out error {r[2]:.3f}")
