@@ -27,7 +27,7 @@ __all__ = ["Pooling", "capture", "hooks", "unwrap_output"]
 def capture(
     model: Any,
     inputs: Any,
-    layers: str | Sequence[str] | Callable[..., bool],
+    layers: str | Sequence[str] | Callable[..., bool] = "leaves",
     *,
     pooling: Pooling = "auto",
     batch_size: int = 256,
@@ -54,7 +54,8 @@ def capture(
         tokenizer's output (``model(**batch)``); an iterable of batches (a ``DataLoader``;
         ``(x, y)`` items give ``x``); or a list of strings with ``tokenizer=``.
     layers : str, sequence of str or callable
-        A preset (``"transformer"``, ``"hf-blocks"``, ``"hf-all"``, ``"resnet9"``; see
+        A preset (``"leaves"``, the default: every module without children; ``"transformer"``,
+        ``"hf-blocks"``, ``"hf-all"``, ``"resnet9"``; see
         :mod:`subnetscope.capture.presets`), module names as ``model.named_modules()`` spells
         them, or a filter ``layers(name, module) -> bool``.
     pooling : {"auto", "flatten", "cls", "last", "mean"}

@@ -6,6 +6,11 @@ gives one per head), and the plan keeps the order in which the outputs are repor
 
 Presets (paper App. A, SPEC §6):
 
+``"leaves"`` (``capture``'s default)
+    Every module without children (``Linear``, ``Conv2d``, ``ReLU``, ...), in ``named_modules()``
+    order: the forward order of an ``nn.Sequential`` (a child ``0`` is reported as ``0.Linear``);
+    for other models the order in which they were registered, which need not be the order in
+    which they run (pass module names then).
 ``"transformer"``
     TransformerLens hook points of :class:`~subnetscope.models.ModularTransformer` (or a
     TransformerLens ``HookedTransformer``): per block ``l`` (1-based) and head ``h`` (1-based),
@@ -33,7 +38,7 @@ from .._validation import close_matches
 
 __all__ = ["PRESETS", "LayerPlan", "resolve_layers"]
 
-PRESETS = ("transformer", "hf-blocks", "hf-all", "resnet9")
+PRESETS = ("leaves", "transformer", "hf-blocks", "hf-all", "resnet9")
 
 Extract = Callable[[Any], Any]  # torch.Tensor (B, ...) -> torch.Tensor (B, ...)
 
@@ -242,7 +247,22 @@ def _resnet9(model: Any, modules: dict[str, Any]) -> LayerPlan:
     return plan
 
 
+def _leaves(model: Any, modules: dict[str, Any]) -> LayerPlan:
+    """Every module without children (Linear, Conv2d, ReLU, ...), in ``named_modules()`` order:
+    the forward order of an ``nn.Sequential``; for other models the order in which ``__init__``
+    registered them."""
+    plan = LayerPlan(preset="leaves")
+    for name, module in modules.items():
+        if next(module.children(), None) is None:
+            _add_module(plan, name, modules, model)
+    if not plan.order:
+        raise ValueError(f"the 'leaves' preset found no sub-modules in {type(model).__name__}; "
+                         "capture needs at least one module to hook (pass module names)")
+    return plan
+
+
 _PRESET_BUILDERS = {
+    "leaves": _leaves,
     "transformer": _transformer,
     "hf-blocks": lambda model, modules: _hf(model, modules, with_embeddings=False),
     "hf-all": lambda model, modules: _hf(model, modules, with_embeddings=True),

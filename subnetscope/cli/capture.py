@@ -31,8 +31,9 @@ def register(sub) -> None:
     parser.add_argument("model", type=Path, help="HF model folder, .pt class/config/state_dict dict or "
                         ".safetensors (a pickled .pt module needs --trust-pickle)")
     parser.add_argument("inputs", type=Path, help="INPUTS.pt | .npy | .npz | .txt")
-    parser.add_argument("--layers", required=True,
-                        help=f"preset ({', '.join(PRESETS)}) or comma-separated module names")
+    parser.add_argument("--layers", default="leaves",
+                        help=f"preset ({', '.join(PRESETS)}) or comma-separated module names (default: leaves, "
+                             "every module without children)")
     add_out(parser, required=True)
     parser.add_argument("--pooling", default="auto", choices=POOLINGS,
                         help="token pooling: auto = mean over non-padding tokens for texts and inputs with an "

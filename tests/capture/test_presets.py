@@ -116,3 +116,32 @@ def test_three_block_transformer_1000_inputs_takes_seconds():
     assert len(reps) == 93 and reps.n_samples == 1000
     assert reps.shapes["block3.head4.attn"] == (1000, 4) and reps.shapes["block2.post"] == (1000, 1024)
     assert seconds < 60, f"capture took {seconds:.1f} s"
+
+
+def test_leaves_is_the_default_and_takes_every_module_without_children():
+    from torch import nn
+
+    from subnetscope.capture import capture
+
+    torch.manual_seed(0)
+    inner = nn.Sequential(nn.Linear(8, 6), nn.Tanh())
+    net = nn.Sequential(nn.Linear(5, 8), nn.ReLU(), inner, nn.Linear(6, 2))
+    x = torch.randn(30, 5)
+    reps = capture(net, x, progress=False)
+    assert list(reps) == ["0.Linear", "1.ReLU", "2.0.Linear", "2.1.Tanh", "3.Linear"]  # none for the inner Sequential
+    with torch.no_grad():
+        h = torch.relu(net[0](x))
+        expected = {"0.Linear": net[0](x), "1.ReLU": h, "2.0.Linear": inner[0](h), "2.1.Tanh": inner(h),
+                    "3.Linear": net(x)}
+    for name, value in expected.items():
+        np.testing.assert_allclose(reps[name], value.numpy(), rtol=1e-6)
+    assert list(capture(net, x, "leaves", progress=False)) == list(reps)
+
+
+def test_leaves_of_a_model_without_sub_modules_is_refused_with_the_fix():
+    from torch import nn
+
+    from subnetscope.capture import capture
+
+    with pytest.raises(ValueError, match="'leaves' preset found no sub-modules in Linear.*pass module names"):
+        capture(nn.Linear(3, 2), torch.randn(4, 3), progress=False)
