@@ -14,6 +14,8 @@ from subnetscope.capture import capture, stream_layers
 from subnetscope.models import ModularTransformer
 from subnetscope.models.resnet9 import ResNet9
 
+from .test_core import Reused  # calls one Linear twice per forward
+
 
 class Residual(nn.Module):
     """c(h + b(h)) with h = a(x): ``a``'s output is read again after ``b``."""
@@ -25,15 +27,6 @@ class Residual(nn.Module):
     def forward(self, x):
         h = self.a(x)
         return self.c(h + self.b(h))
-
-
-class Reused(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.lin = nn.Linear(3, 3)
-
-    def forward(self, x):
-        return self.lin(torch.tanh(self.lin(x)))
 
 
 class Branching(nn.Module):
