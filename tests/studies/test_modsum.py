@@ -314,3 +314,35 @@ def test_staged_targets_are_what_each_stage_outputs():
     np.testing.assert_array_equal(staged[1][1], np.c_[data.targets["c2"][rows], data.targets["b"][rows]])
     assert {how for _, _, how in staged} == {"onehot"}
     assert [label for label, _, _ in _embedded_targets("E", data, rows, "stage")] == ["c1", "c2", "c"]
+
+
+@pytest.mark.parametrize("kind, task, stop_at", [("0", "mod", 5), ("L", "mod3", 8)])
+def test_killed_training_resumes_to_the_same_weights(tmp_path, monkeypatch, kind, task, stop_at):
+    """Stopped mid-stage (Model 0) or in a later stage (Model L: 3 stages of 3 epochs, one step
+    each), training continues from its saved state and ends where an uninterrupted run ends."""
+    data = M.modsum_data(task, p=11, moduli=(11, 7, 5)) if task == "mod3" else M.modsum_data(task, p=11)
+    config = M.TrainConfig(**{**TINY.__dict__, "max_epochs": 6 if kind == "0" else 3, "patience": 100})
+    whole = training.train_modsum_model(kind, data, config, progress=False)
+    state = tmp_path / "state.partial.pt"
+    original, calls = torch.optim.AdamW.step, []
+
+    def dies(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == stop_at:
+            raise KeyboardInterrupt("killed")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.AdamW, "step", dies)
+    with pytest.raises(KeyboardInterrupt):
+        training.train_modsum_model(kind, data, config, progress=False, resume=state, save_every=2)
+    monkeypatch.setattr(torch.optim.AdamW, "step", original)
+    assert state.exists()
+    resumed = training.train_modsum_model(kind, data, config, progress=False, resume=state, save_every=2)
+    assert not state.exists()  # removed once training ends
+    assert [s["epochs"] for s in resumed.stages] == [s["epochs"] for s in whole.stages]
+    assert [s["val_accuracy"] for s in resumed.stages] == [s["val_accuracy"] for s in whole.stages]
+    for name, value in whole.model.state_dict().items():
+        assert torch.equal(value, resumed.model.state_dict()[name]), name
+    # a state written for other settings is not used
+    training._write_partial(state, {"key": "other", "epoch": 0})
+    assert training._read_partial(state, config.key(kind, data)) is None

@@ -61,7 +61,9 @@ def load_or_train(kind: ModelKind, data: ModSumData, config: TrainConfig = Train
                 shutil.copyfile(found, tmp)
         heads = [saved.get("heads", {}).get(str(i)) for i in range(len(json.loads(saved["stages"])))]
         return TrainResult(model, kind, json.loads(saved["stages"]), from_cache=True, source=source, heads=heads)
-    result = train_modsum_model(kind, data, config, progress=progress)
+    # a killed training resumes from <checkpoint>.partial.pt (every 100 epochs and every finished stage)
+    resume = None if path is None else path.with_suffix(".partial.pt")
+    result = train_modsum_model(kind, data, config, progress=progress, resume=resume)
     if path is not None:
         with atomic_path(path, suffix=".pt") as tmp:
             torch.save({"state_dict": result.model.state_dict(), "stages": json.dumps(result.stages),

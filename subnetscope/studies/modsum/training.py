@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -197,7 +200,8 @@ def stage_accuracies(result: "TrainResult", data: ModSumData, rows=None) -> list
 
 
 def train_modsum_model(kind: ModelKind, data: ModSumData, config: TrainConfig = TrainConfig(), *,
-                       progress: bool = True) -> TrainResult:
+                       progress: bool = True, resume: str | Path | None = None,
+                       save_every: int = 100) -> TrainResult:
     """Train Model 0, E or L (module docstring) on ``data``.
 
     Parameters
@@ -208,6 +212,12 @@ def train_modsum_model(kind: ModelKind, data: ModSumData, config: TrainConfig = 
     config : TrainConfig
     progress : bool
         Show a tqdm bar per stage (loss and validation accuracy).
+    resume : path, optional
+        A file where training keeps its state every ``save_every`` epochs (weights, optimiser,
+        heads, random-number state, finished stages; read with ``weights_only=True``); when it
+        exists and was written for the same kind, data and config, training continues from
+        it with the same result as an uninterrupted run. Deleted when training ends.
+        :func:`load_or_train` passes ``<checkpoint>.partial.pt`` in its ``cache_dir``.
 
     Returns
     -------
@@ -228,12 +238,28 @@ def train_modsum_model(kind: ModelKind, data: ModSumData, config: TrainConfig = 
     targets = {k: torch.as_tensor(v) for k, v in data.targets.items()}
     train, val = torch.as_tensor(data.train), torch.as_tensor(data.val)
     stages, stage_heads = [], []
-    for spec in _stage_specs(kind, data):
+    key = config.key(kind, data)
+    state = _read_partial(resume, key)
+    if state is not None:
+        model.load_state_dict(state["model"])
+        stages, stage_heads = json.loads(state["stages"]), [h or None for h in state["stage_heads"]]
+    for index, spec in enumerate(_stage_specs(kind, data)):
+        if index < len(stages):
+            continue  # finished before the interruption; its weights are in the model
         torch.manual_seed(config.seed + len(stages))
         params, read, heads = _stage_setup(model, spec, data, config)
         depth = max(spec["blocks"]) + 1
         optimiser = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay,
                                       betas=config.betas)
+        first, streak, spent, emas = 1, 0, 0.0, {}
+        if state is not None and state["epoch"] > 0:
+            optimiser.load_state_dict(state["optimiser"])
+            if heads is not None:
+                heads.load_state_dict(state["heads"])
+            emas = {p: e for p, e in zip(params, state["emas"])}
+            first, streak, spent = state["epoch"] + 1, int(state["streak"]), float(state["seconds"])
+            torch.set_rng_state(state["rng"])
+        state = None
 
         def evaluate(idx):
             with torch.no_grad():
@@ -250,10 +276,11 @@ def train_modsum_model(kind: ModelKind, data: ModSumData, config: TrainConfig = 
             from tqdm.auto import tqdm
 
             bar = tqdm(total=config.max_epochs, desc=f"Model {kind} {spec['name']}", leave=True)
-        start, streak, epoch = time.perf_counter(), 0, 0
-        emas: dict = {}
+        start, epoch = time.perf_counter() - spent, first - 1
+        if bar is not None:
+            bar.update(epoch)
         model.train()
-        for epoch in range(1, config.max_epochs + 1):
+        for epoch in range(first, config.max_epochs + 1):
             perm = train[torch.randperm(len(train))]  # shuffled; one batch by default (paper App. B)
             for batch in perm.split(config.batch_size or len(perm)):
                 logits = read(model.residual(tokens[batch], depth))
@@ -280,6 +307,13 @@ def train_modsum_model(kind: ModelKind, data: ModSumData, config: TrainConfig = 
                     bar.set_postfix(loss=f"{float(loss.detach()):.3g}", val_acc=f"{val_acc:.4f}")
             if streak >= config.patience:
                 break
+            if resume is not None and epoch % save_every == 0 and epoch < config.max_epochs:
+                _write_partial(resume, {
+                    "key": key, "epoch": epoch, "streak": streak, "seconds": time.perf_counter() - start,
+                    "model": model.state_dict(), "optimiser": optimiser.state_dict(),
+                    "heads": {} if heads is None else heads.state_dict(), "emas": [emas.get(p) for p in params],
+                    "rng": torch.get_rng_state(), "stages": json.dumps(stages),
+                    "stage_heads": [h or {} for h in stage_heads]})
         if bar is not None:
             bar.close()
         seconds = time.perf_counter() - start
@@ -290,7 +324,35 @@ def train_modsum_model(kind: ModelKind, data: ModSumData, config: TrainConfig = 
                        "train_loss": train_loss, "val_loss": val_loss,
                        "reached_100": streak >= config.patience})
         stage_heads.append(None if heads is None else {k: v.detach().clone() for k, v in heads.state_dict().items()})
+        if resume is not None:  # a finished stage: a resumed run starts at the next one
+            _write_partial(resume, {"key": key, "epoch": 0, "model": model.state_dict(), "stages": json.dumps(stages),
+                                    "stage_heads": [h or {} for h in stage_heads]})
     for p in model.parameters():
         p.requires_grad_(False)
     model.eval()
+    if resume is not None:
+        Path(resume).unlink(missing_ok=True)
     return TrainResult(model, kind, stages, heads=stage_heads)
+
+
+def _write_partial(path: str | Path, state: dict) -> None:
+    import torch
+
+    from ..._io import atomic_path
+
+    with atomic_path(Path(path), suffix=".pt") as tmp:
+        torch.save(state, tmp)
+
+
+def _read_partial(path: str | Path | None, key: str) -> dict | None:
+    """The state a killed training left in ``path``, if it was written for these settings."""
+    if path is None or not Path(path).exists():
+        return None
+    import torch
+
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # a damaged file: train from the start (it is overwritten)
+        warnings.warn(f"ignoring the unreadable training state {path} ({error}); training from the start")
+        return None
+    return state if isinstance(state, dict) and state.get("key") == key else None
