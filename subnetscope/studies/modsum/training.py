@@ -243,6 +243,13 @@ def train_modsum_model(kind: ModelKind, data: ModSumData, config: TrainConfig = 
     if state is not None:
         model.load_state_dict(state["model"])
         stages, stage_heads = json.loads(state["stages"]), [h or None for h in state["stage_heads"]]
+
+    def save_state(epoch: int, **running: Any) -> None:
+        """Keep what a resumed run needs: the finished stages, and with ``epoch`` > 0 the
+        ``running`` stage's optimiser, heads, filter and random state."""
+        _write_partial(resume, {"key": key, "epoch": epoch, "model": model.state_dict(), "stages": json.dumps(stages),
+                                "stage_heads": [h or {} for h in stage_heads], **running})
+
     for index, spec in enumerate(_stage_specs(kind, data)):
         if index < len(stages):
             continue  # finished before the interruption; its weights are in the model
@@ -308,12 +315,9 @@ def train_modsum_model(kind: ModelKind, data: ModSumData, config: TrainConfig = 
             if streak >= config.patience:
                 break
             if resume is not None and epoch % save_every == 0 and epoch < config.max_epochs:
-                _write_partial(resume, {
-                    "key": key, "epoch": epoch, "streak": streak, "seconds": time.perf_counter() - start,
-                    "model": model.state_dict(), "optimiser": optimiser.state_dict(),
-                    "heads": {} if heads is None else heads.state_dict(), "emas": [emas.get(p) for p in params],
-                    "rng": torch.get_rng_state(), "stages": json.dumps(stages),
-                    "stage_heads": [h or {} for h in stage_heads]})
+                save_state(epoch, streak=streak, seconds=time.perf_counter() - start, optimiser=optimiser.state_dict(),
+                           heads={} if heads is None else heads.state_dict(), emas=[emas.get(p) for p in params],
+                           rng=torch.get_rng_state())
         if bar is not None:
             bar.close()
         seconds = time.perf_counter() - start
@@ -325,8 +329,7 @@ def train_modsum_model(kind: ModelKind, data: ModSumData, config: TrainConfig = 
                        "reached_100": streak >= config.patience})
         stage_heads.append(None if heads is None else {k: v.detach().clone() for k, v in heads.state_dict().items()})
         if resume is not None:  # a finished stage: a resumed run starts at the next one
-            _write_partial(resume, {"key": key, "epoch": 0, "model": model.state_dict(), "stages": json.dumps(stages),
-                                    "stage_heads": [h or {} for h in stage_heads]})
+            save_state(0)
     for p in model.parameters():
         p.requires_grad_(False)
     model.eval()
