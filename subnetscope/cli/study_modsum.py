@@ -8,6 +8,8 @@ from pathlib import Path
 from ._flags import add_bootstrap, add_cache, add_jobs, add_out, add_quiet, add_samples, add_seed
 
 DEFAULT_SAMPLES = 200
+#: The flags of ModSumConfig options that --paper-scale sets unless they are given.
+_STUDY_OPTIONS = ("samples", "probes", "probe_samples", "embedding", "bootstrap", "bootstrap_samples", "compare_starts")
 
 
 def add_arguments(parser: argparse.ArgumentParser, *, samples: int = DEFAULT_SAMPLES,
@@ -48,11 +50,10 @@ def add_arguments(parser: argparse.ArgumentParser, *, samples: int = DEFAULT_SAM
                         help="train even when a checkpoint with these settings exists (cached or shipped)")
     parser.add_argument("--no-report", action="store_true", help="do not write report.html")
     add_quiet(parser)
-    # The study's options default to None in the parsed flags, so that run_args can tell a flag
-    # given explicitly (which overrides --paper-scale) from one left at its default (the help
-    # text above shows the default; run_args fills it in).
-    defaults = {"samples": samples, "probes": probes, "probe_samples": probe_samples, "embedding": "value",
-                "bootstrap": 0, "bootstrap_samples": None, "compare_starts": 0}
+    # The study's options default to None in the parsed flags, so that config_from_args can tell
+    # a flag given explicitly (which overrides --paper-scale) from one left at its default (the
+    # help text above shows the default; config_from_args fills it in from study_defaults).
+    defaults = {name: parser.get_default(name) for name in _STUDY_OPTIONS}
     parser.set_defaults(**{name: None for name in defaults}, study_defaults=defaults)
 
 
