@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._flags import add_bootstrap, add_cache, add_jobs, add_out, add_quiet, add_samples, add_seed
+from ._flags import add_bootstrap, add_cache, add_jobs, add_out, add_quiet, add_samples, add_seed, given_flags
 
 DEFAULT_SAMPLES = 200
 #: The flags of ModSumConfig options that --paper-scale sets unless they are given.
@@ -86,7 +86,7 @@ def config_from_args(args: argparse.Namespace, model: str):
                          ("batch_size", args.batch_size), ("loss", args.loss)):
         if value is not None:
             config = replace(config, **{field: value})
-    given = {name: getattr(args, name) for name in args.study_defaults if getattr(args, name) is not None}
+    given = given_flags(args, args.study_defaults)
     paper = getattr(args, "paper_scale", False)
     options = given if paper else {**args.study_defaults, **given}
     if isinstance(options.get("probes"), str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ._flags import add_out, add_quiet, add_samples, out_from_positional
+from ._flags import add_out, add_quiet, add_samples, given_flags, out_from_positional
 
 # Options whose default comes from the plan (small default, or the paper's with --paper-scale).
 _PLAN = ("max_examples", "test_fraction", "samples", "max_length", "epochs", "batch_size", "lr", "seeds", "sparsity",
@@ -73,7 +73,7 @@ def config_from_args(args: argparse.Namespace):
     the defaults), with every option given explicitly on top."""
     from ..studies.nlp import NLPConfig
 
-    plan = {name: getattr(args, name) for name in _PLAN if getattr(args, name) is not None}
+    plan = given_flags(args, _PLAN)
     for name in {"max_examples", "samples", "threads", "probe_samples"} & set(plan):  # 0 means all
         if plan[name] == 0:
             plan[name] = None
