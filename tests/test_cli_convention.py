@@ -186,8 +186,8 @@ def test_study_modsum_paper_scale_keeps_the_flags_given_and_demo_its_own_default
     from subnetscope.cli import study_modsum
     from subnetscope.studies.modsum import PAPER_SCALE
 
-    def parsed(*words, command=("study", "modsum")):
-        return study_modsum.config_from_args(build_parser().parse_args([*command, *words]), "L")
+    def parsed(*words, command=("study", "modsum"), model="L"):
+        return study_modsum.config_from_args(build_parser().parse_args([*command, *words]), model)
 
     plain = parsed()
     assert (plain.samples, plain.probe_samples, plain.bootstrap, plain.embedding, plain.probes) == (
@@ -202,6 +202,12 @@ def test_study_modsum_paper_scale_keeps_the_flags_given_and_demo_its_own_default
     assert parsed("--samples", "500").probe_samples == 1000
     demo = parsed(command=("demo",))
     assert (demo.samples, demo.probes, demo.probe_samples, demo.n_jobs) == (200, ("linear",), 500, -1)
+    # training: the model's shipped recipe, with the training flags given on top
+    from subnetscope.studies.modsum import recipe
+
+    assert parsed(model="E").training == recipe("E") and parsed().training == recipe("L")
+    tuned = parsed("--weight-decay", "3", "--batch-size", "0", "--seed", "4", model="E").training
+    assert (tuned.weight_decay, tuned.batch_size, tuned.seed, tuned.lr) == (3.0, None, 4, recipe("E").lr)
 
 
 def test_study_nlp_positional_run_folder_is_deprecated_but_read(tmp_path, capsys):

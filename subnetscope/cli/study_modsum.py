@@ -16,21 +16,29 @@ def add_arguments(parser: argparse.ArgumentParser, *, samples: int = DEFAULT_SAM
                   epochs: int | None = None, probes: str = "linear,mlp", probe_samples: int = 1000,
                   jobs: int = 1) -> None:
     """Arguments shared by `study modsum` and `demo`."""
-    from ..studies.modsum import TrainConfig
+    from ..studies.modsum import recipe
     from ..studies.modsum.pipeline import TARGET_EMBEDDINGS
     from ..studies.modsum.training import LOSSES
+
+    def default(field: str) -> str:
+        """The recipe's value of ``field``, per model where the shipped models differ."""
+        values = {kind: getattr(recipe(kind), field) for kind in ("0", "L", "E")}
+        values = {kind: "full batch" if value is None else value for kind, value in values.items()}
+        if len(set(values.values())) == 1:
+            return str(values["L"])
+        return "; ".join(f"Model {kind}: {value}" for kind, value in values.items())
 
     add_samples(parser, default=samples, what="inputs compared by GW (the paper used 1000)")
     add_seed(parser, what="the split, training and sampling")
     parser.add_argument("--epochs", type=int, default=epochs,
-                        help="most epochs per training stage (default: %s)" % (epochs or TrainConfig.max_epochs))
-    parser.add_argument("--lr", type=float, default=None, help=f"AdamW learning rate (default: {TrainConfig.lr})")
+                        help="most epochs per training stage (default: %s)" % (epochs or default("max_epochs")))
+    parser.add_argument("--lr", type=float, default=None, help=f"AdamW learning rate (default: {default('lr')})")
     parser.add_argument("--weight-decay", type=float, default=None,
-                        help=f"AdamW weight decay (default: {TrainConfig.weight_decay})")
+                        help=f"AdamW weight decay (default: {default('weight_decay')})")
     parser.add_argument("--batch-size", type=int, default=None,
-                        help=f"minibatch size (default: {TrainConfig.batch_size}; 0 = full batch, as in the paper)")
+                        help=f"minibatch size, 0 = full batch as in the paper (default: {default('batch_size')})")
     parser.add_argument("--loss", default=None, choices=LOSSES,
-                        help=f"training loss of each stage (default: {TrainConfig.loss}; see docs/results/modsum.md)")
+                        help=f"training loss of each stage (default: {default('loss')}; see docs/results/modsum.md)")
     add_cache(parser, what="the trained checkpoints", default_note="RUN_DIR/checkpoints", old="--cache-dir")
     parser.add_argument("--probes", default=probes,
                         help=f"probe kinds, comma separated, or 'none' (default: {probes})")
@@ -79,13 +87,13 @@ def config_from_args(args: argparse.Namespace, model: str):
     (else the defaults of this command), with every option given explicitly on top."""
     from dataclasses import replace
 
-    from ..studies.modsum import ModSumConfig, TrainConfig
+    from ..studies.modsum import ModSumConfig, recipe
 
-    config = TrainConfig(seed=args.seed)
+    config = replace(recipe(model), seed=args.seed)
     for field, value in (("max_epochs", args.epochs), ("lr", args.lr), ("weight_decay", args.weight_decay),
                          ("batch_size", args.batch_size), ("loss", args.loss)):
         if value is not None:
-            config = replace(config, **{field: value})
+            config = replace(config, **{field: None if field == "batch_size" and value == 0 else value})
     given = given_flags(args, args.study_defaults)
     paper = getattr(args, "paper_scale", False)
     options = given if paper else {**args.study_defaults, **given}

@@ -53,7 +53,7 @@ def test_one_name_for_one_idea_across_the_studies():
     (ModSumConfig, {"baselines": ("ckaa",)}, r"`baselines\[0\]` must be one of .*got 'ckaa'; did you mean 'cka'"),
     (ModSumConfig, {"embedding": ()}, r"`embedding` is empty"),
     (ModSumConfig, {"n_jobs": 0}, r"ModSumConfig: `n_jobs` must be a positive integer or -1 \(all cores\), got 0"),
-    (ModSumConfig, {"train_config": {"lr": 1}}, r"`train_config` must be a TrainConfig, got \{'lr': 1\} \(dict\)"),
+    (ModSumConfig, {"train_config": {"lr": 1}}, r"`train_config` must be a TrainConfig or None, got \{'lr': 1\} \(dict\)"),
     (ModSumConfig, {"probes": "linear"}, r"`probes` must be a list or tuple, each item one of .*got 'linear' \(str\)"),
     (NLPConfig, {"head": "pooled"}, r"NLPConfig: `head` must be one of \['cls', 'mean'\], got 'pooled'"),
     (NLPConfig, {"seeds": ()}, r"NLPConfig: `seeds` must hold at least 1 item\(s\), each an integer ≥ 0, got \[\]"),
@@ -77,8 +77,14 @@ def test_paper_is_the_documented_paper_setting():
     assert (paper.samples, paper.probe_samples, paper.compare_starts, paper.bootstrap, paper.bootstrap_samples) == (
         1000, 3481, 31, 5, 200)
     assert paper.embedding == ("value", "onehot", "circular", "stage") and paper.probes == ("linear", "mlp")
-    assert paper.model == "L" and paper.train_config == TrainConfig()
-    assert ModSumConfig.paper(model="E").model == "E"
+    assert paper.model == "L" and paper.train_config is None and paper.training == TrainConfig()
+    # no train_config: each model trains (or loads) with its shipped recipe, also after replace
+    from subnetscope.studies.modsum import recipe
+
+    assert ModSumConfig.paper(model="E").training == recipe("E") == paper.replace(model="E").training
+    assert ModSumConfig(model="E").options()["train"]["weight_decay"] == recipe("E").weight_decay
+    given = TrainConfig(lr=3e-3)
+    assert ModSumConfig(model="E", train_config=given).replace(model="0").training == given
     assert {k: getattr(paper, k) for k in MODSUM_PAPER} == MODSUM_PAPER
 
     nlp = NLPConfig.paper()  # §5.2: max length 256, 1 epoch, batch 16, lr 2e-5; App. M: 3 seeds

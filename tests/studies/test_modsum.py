@@ -251,7 +251,7 @@ def test_pipeline_end_to_end_writes_the_run_folder(tmp_path, capsys, monkeypatch
 
 def _shipped(kind):
     data = M.modsum_data("mod" if kind == "0" else "mod3")
-    assert (M.SHIPPED_CHECKPOINTS / M.checkpoint_name(kind, data, M.TrainConfig())).exists()
+    assert (M.SHIPPED_CHECKPOINTS / M.checkpoint_name(kind, data, M.recipe(kind))).exists()
     loaded = M.load_or_train(kind, data, progress=False)
     assert loaded.source == "shipped"
     return data, loaded

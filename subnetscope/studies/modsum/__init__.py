@@ -41,7 +41,7 @@ from .data import MODEL_KINDS, MODULI, ModelKind, ModSumData, f_mod, f_mod3, mod
 from .config import PAPER_SCALE, TARGET_EMBEDDINGS, ModSumConfig
 from .pipeline import run, run_modsum, target_table
 from .representations import capture_modsum, paper_name, representation_names
-from .training import TrainConfig, TrainResult, stage_accuracies, train_modsum_model
+from .training import TrainConfig, TrainResult, recipe, stage_accuracies, train_modsum_model
 
 __all__ = [
     "MODULI",
@@ -52,6 +52,7 @@ __all__ = [
     "f_mod3",
     "modsum_data",
     "train_modsum_model",
+    "recipe",
     "stage_accuracies",
     "load_or_train",
     "checkpoint_name",

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from ..._validation import check_choice
 from .data import MODEL_KINDS, ModelKind, ModSumData
-from .training import TrainConfig, TrainResult, _new_model, train_modsum_model
+from .training import TrainConfig, TrainResult, _new_model, recipe, train_modsum_model
 
 __all__ = ["SHIPPED_CHECKPOINTS", "checkpoint_name", "load_or_train"]
 
-#: Checkpoints that ship with the package (trained with the default :class:`TrainConfig` by
-#: ``subnetscope study modsum --model K``; see docs/results/modsum.md), so that the demo can
+#: Checkpoints that ship with the package (trained with :func:`recipe` ``(K)`` by
+#: ``subnetscope study modsum --model K --retrain``; see docs/results/modsum.md), so that the demo can
 #: skip the CPU training. Found by the same file name as a cache entry, so only for exactly
 #: the settings they were trained with.
 SHIPPED_CHECKPOINTS = Path(__file__).resolve().parents[1] / "checkpoints"
@@ -23,7 +23,7 @@ def checkpoint_name(kind: str, data: ModSumData, config: TrainConfig) -> str:
     return f"model{kind}-{config.key(kind, data)}.pt"
 
 
-def load_or_train(kind: ModelKind, data: ModSumData, config: TrainConfig = TrainConfig(), *,
+def load_or_train(kind: ModelKind, data: ModSumData, config: TrainConfig | None = None, *,
                   cache_dir: str | Path | None = None, progress: bool = True,
                   shipped: bool = True, retrain: bool = False) -> TrainResult:
     """Load Model ``kind`` trained with the same settings, else train it.
@@ -33,7 +33,8 @@ def load_or_train(kind: ModelKind, data: ModSumData, config: TrainConfig = Train
     checkpoint ``model<kind>-<key>.pt`` holds the weights and the training history; the key
     hashes the data set, split and :class:`TrainConfig`, so changing any of them retrains.
     ``.source`` of the result says which: ``"trained"``, ``"cache"`` or ``"shipped"``.
-    ``retrain=True`` trains regardless and overwrites the cache entry.
+    ``retrain=True`` trains regardless and overwrites the cache entry. ``config=None`` is
+    :func:`recipe` ``(kind)``, the settings of the shipped checkpoint.
     """
     import shutil
 
@@ -42,6 +43,7 @@ def load_or_train(kind: ModelKind, data: ModSumData, config: TrainConfig = Train
     from ..._io import atomic_path
 
     check_choice(kind, "kind", MODEL_KINDS)
+    config = recipe(kind) if config is None else config
     name = checkpoint_name(kind, data, config)
     path = None if cache_dir is None else Path(cache_dir) / name
     found, source = None, "trained"

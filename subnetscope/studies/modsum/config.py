@@ -10,7 +10,7 @@ from ... import _options as opt
 from ..._options import choice, flag, integer, names
 from .._config import StudyConfig, each, instance, measure_names, path
 from .data import MODEL_KINDS, ModelKind
-from .training import TrainConfig
+from .training import TrainConfig, recipe
 
 __all__ = ["ModSumConfig", "PAPER_SCALE", "TARGET_EMBEDDINGS"]
 
@@ -36,7 +36,9 @@ class ModSumConfig(StudyConfig):
     model : {"0", "E", "L"}
     samples : int
         Inputs (of the 3481) compared by GW, drawn with ``seed`` (the paper: 1000).
-    train_config : TrainConfig
+    train_config : TrainConfig, optional
+        How the model is trained; default :func:`recipe` ``(model)``, the settings of the
+        shipped checkpoint (then nothing is trained). :attr:`training` is the one in use.
     cache_dir : path, optional
         Where checkpoints live (default ``out/checkpoints``).
     targets : bool
@@ -74,7 +76,7 @@ class ModSumConfig(StudyConfig):
     model: ModelKind = "L"
     samples: int = 200
     seed: int = 0
-    train_config: TrainConfig = TrainConfig()
+    train_config: TrainConfig | None = None
     cache_dir: str | Path | None = None
     targets: bool = True
     embedding: str | Sequence[str] = ("value",)
@@ -91,7 +93,7 @@ class ModSumConfig(StudyConfig):
     progress: bool = True
 
     _SPECS = {"model": choice(*MODEL_KINDS), "samples": integer(2, 3481), "seed": opt.seed(),
-              "train_config": instance(TrainConfig, "a TrainConfig"), "cache_dir": path(optional=True),
+              "train_config": instance(TrainConfig, "a TrainConfig", optional=True), "cache_dir": path(optional=True),
               "targets": flag(), "embedding": names(*TARGET_EMBEDDINGS), "probes": each(choice("linear", "mlp")),
               "probe_samples": integer(10, 3481), "baselines": measure_names(),
               "bootstrap": integer(0), "bootstrap_samples": integer(2, optional=True),
@@ -99,6 +101,17 @@ class ModSumConfig(StudyConfig):
               "report": flag(), "progress": flag()}
     _RECORDED_AS = {"train_config": "train"}
     _PAPER = PAPER_SCALE
+
+    @property
+    def training(self) -> TrainConfig:
+        """The :class:`TrainConfig` in use: ``train_config``, else the model's :func:`recipe`."""
+        return recipe(self.model) if self.train_config is None else self.train_config
+
+    def options(self) -> dict[str, Any]:
+        """As recorded in run.json: ``train`` is the training in use (:attr:`training`)."""
+        from .._config import _recorded
+
+        return {**super().options(), "train": _recorded(self.training)}
 
     def __post_init__(self) -> None:
         from ...engine.plan import check_n_jobs

@@ -102,7 +102,7 @@ def _run(out, config: ModSumConfig, log) -> tuple[RunFolder, dict[str, Any]]:
         clock = now
 
     data = modsum_data("mod" if model == "0" else "mod3", seed=seed)
-    trained = load_or_train(model, data, config.train_config, progress=progress, retrain=config.retrain,
+    trained = load_or_train(model, data, config.training, progress=progress, retrain=config.retrain,
                             cache_dir=run.checkpoints if config.cache_dir is None else config.cache_dir)
     lap("train")
     for stage in trained.stages:

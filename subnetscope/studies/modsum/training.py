@@ -14,7 +14,7 @@ import numpy as np
 from ..._validation import check_choice
 from .data import MODEL_KINDS, ModelKind, ModSumData
 
-__all__ = ["LOSSES", "TrainConfig", "TrainResult", "stage_accuracies", "stage_loss", "train_modsum_model"]
+__all__ = ["LOSSES", "TrainConfig", "TrainResult", "recipe", "stage_accuracies", "stage_loss", "train_modsum_model"]
 
 LOSSES = ("mse", "cross_entropy")
 
@@ -87,6 +87,18 @@ class TrainConfig:
         return settings_key(record)
 
 
+def recipe(kind: ModelKind) -> TrainConfig:
+    """How the shipped Model ``kind`` was trained: what :func:`load_or_train` and the study use
+    when given no :class:`TrainConfig` (so they load the shipped checkpoint and train nothing).
+
+    Models 0 and L: ``TrainConfig()``. Model E: the paper's recipe (weight decay 2, full batch,
+    up to 26,000 epochs), the one setting that took it past the 92% where minibatches stop
+    (docs/results/modsum.md, "Model E").
+    """
+    check_choice(kind, "kind", MODEL_KINDS)
+    return _RECIPES[kind]
+
+
 @dataclass
 class TrainResult:
     """A trained model and its history (one record per stage).
@@ -109,6 +121,9 @@ class TrainResult:
 
     def summary(self) -> dict[str, Any]:
         return {"kind": self.kind, "from_cache": self.from_cache, "source": self.source, "stages": self.stages}
+
+
+_RECIPES: dict[str, TrainConfig] = {"0": TrainConfig(), "L": TrainConfig(), "E": TrainConfig()}
 
 
 def _stage_specs(kind: str, data: ModSumData) -> list[dict[str, Any]]:
