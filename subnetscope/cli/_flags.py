@@ -54,8 +54,8 @@ def given_flags(args: argparse.Namespace, names) -> dict[str, Any]:
     """The options among ``names`` that were given on the command line.
 
     A study command leaves such options at ``None`` when they are not given, so that
-    ``--paper-scale`` can tell "not given: the paper's value" from "given: this value"; the
-    three study commands build their configs from this.
+    ``--paper-scale`` can tell "not given: the paper's value" from "given: this value" (the
+    modsum and NLP study commands build their configs from this).
     """
     return {name: getattr(args, name) for name in names if getattr(args, name, None) is not None}
 

@@ -91,9 +91,10 @@ def recipe(kind: ModelKind) -> TrainConfig:
     """How the shipped Model ``kind`` was trained: what :func:`load_or_train` and the study use
     when given no :class:`TrainConfig` (so they load the shipped checkpoint and train nothing).
 
-    Models 0 and L: ``TrainConfig()``. Model E: the paper's recipe (weight decay 2, full batch,
-    up to 26,000 epochs), the one setting that took it past the 92% where minibatches stop
-    (docs/results/modsum.md, "Model E").
+    Today all three are ``TrainConfig()``. A model that ships trained otherwise gets its own
+    entry here, and the study, the CLI's training flags and :func:`load_or_train` follow it
+    (Model E, if the paper's full-batch recipe takes it past the 92% where every recipe we
+    tried stops: docs/results/modsum.md, "Models 0 and E").
     """
     check_choice(kind, "kind", MODEL_KINDS)
     return _RECIPES[kind]
