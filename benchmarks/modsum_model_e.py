@@ -1,0 +1,100 @@
+"""Model E (modular sum, three blocks trained end to end): one training variant and its curve.
+
+    python benchmarks/modsum_model_e.py --seconds 600                       # the defaults (minibatch 256, wd 1)
+    python benchmarks/modsum_model_e.py --weight-decay 2 --batch-size 0     # the paper's recipe (full batch)
+    python benchmarks/modsum_model_e.py --seed 1 --epochs 1500
+    python benchmarks/modsum_model_e.py --grokfast 0.98 --weight-decay 2 --batch-size 0
+    python benchmarks/modsum_model_e.py --from-shipped --weight-decay 2 --batch-size 0   # continue the shipped E
+
+From scratch it trains ``TrainConfig`` with the given settings, exactly as
+``subnetscope study modsum --model E`` would; ``--from-shipped`` instead continues the Model E
+checkpoint shipped with subnetscope with a fresh AdamW (a batch-size or weight-decay schedule).
+Every ``--every`` epochs it prints seconds, epoch, training loss, validation accuracy of c and
+the weights' norm; it stops once validation accuracy has been 100% for ``--patience`` epochs,
+after ``--epochs`` epochs or after ``--seconds``. One torch thread. With ``--json`` the curve is
+written there. docs/results/modsum.md ("Models 0 and E") has the curves we measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--weight-decay", type=float, default=1.0)
+    parser.add_argument("--batch-size", type=int, default=256, help="0 = full batch (the paper's)")
+    parser.add_argument("--loss", choices=("mse", "cross_entropy"), default="mse")
+    parser.add_argument("--grokfast", type=float, default=None, metavar="ALPHA",
+                        help="Grokfast-EMA filter with this alpha (lambda 2); default off")
+    parser.add_argument("--seed", type=int, default=0, help="initialisation and shuffling (the split stays)")
+    parser.add_argument("--from-shipped", action="store_true", help="continue the shipped Model E")
+    parser.add_argument("--epochs", type=int, default=26000)
+    parser.add_argument("--patience", type=int, default=300)
+    parser.add_argument("--seconds", type=float, default=600.0, help="wall-clock budget")
+    parser.add_argument("--every", type=int, default=50, help="report every this many epochs")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    for name in ("lr", "epochs", "every", "seconds"):
+        if getattr(args, name) <= 0:
+            parser.error(f"--{name} must be > 0, got {getattr(args, name)}")
+
+    import torch
+
+    from subnetscope.studies import modsum
+    from subnetscope.studies.modsum.training import TrainConfig, _new_model, _stage_setup, _stage_specs, stage_loss
+
+    torch.set_num_threads(1)
+    data = modsum.modsum_data("mod3")
+    config = TrainConfig(lr=args.lr, weight_decay=args.weight_decay, batch_size=args.batch_size or None,
+                         loss=args.loss, seed=args.seed, grokfast_alpha=args.grokfast)
+    if args.from_shipped:
+        model = modsum.load_or_train("E", data, progress=False).model
+    else:
+        model = _new_model("E", data, config)
+    torch.manual_seed(config.seed)  # as train_modsum_model seeds the shuffles
+    params, read, _ = _stage_setup(model, _stage_specs("E", data)[0], data, config)
+    optimiser = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay, betas=config.betas)
+    tokens, target = torch.as_tensor(data.tokens), torch.as_tensor(data.targets["c"])
+    train, val = torch.as_tensor(data.train), torch.as_tensor(data.val)
+    emas: dict = {}
+    curve, streak, start = [], 0, time.perf_counter()
+    print(f"{'seconds':>8} {'epoch':>6} {'loss':>10} {'val acc':>8} {'norm':>7}")
+    for epoch in range(1, args.epochs + 1):
+        model.train()
+        for batch in train[torch.randperm(len(train))].split(config.batch_size or len(train)):
+            loss = stage_loss(config.loss, read(model.residual(tokens[batch], 3))[0], target[batch])
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            if config.grokfast_alpha is not None:
+                for p in params:
+                    ema = emas.setdefault(p, p.grad.detach().clone())
+                    ema.mul_(config.grokfast_alpha).add_(p.grad.detach(), alpha=1 - config.grokfast_alpha)
+                    p.grad.add_(ema, alpha=config.grokfast_lamb)
+            optimiser.step()
+        with torch.no_grad():
+            accuracy = float((read(model.residual(tokens[val], 3))[0].argmax(-1) == target[val]).float().mean())
+        streak = streak + 1 if accuracy == 1.0 else 0
+        seconds = time.perf_counter() - start
+        done = streak >= args.patience or seconds > args.seconds or epoch == args.epochs
+        if epoch % args.every == 0 or done:
+            norm = float(sum((p.detach() ** 2).sum() for p in params)) ** 0.5
+            curve.append({"seconds": round(seconds, 1), "epoch": epoch, "loss": float(loss.detach()),
+                          "val_accuracy": accuracy, "norm": round(norm, 3)})
+            print(f"{seconds:8.1f} {epoch:6d} {float(loss.detach()):10.3g} {accuracy:8.4f} {norm:7.2f}", flush=True)
+        if done:
+            break
+    if args.json is not None:
+        args.json.write_text(json.dumps({"settings": vars(args) | {"json": str(args.json)}, "curve": curve}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
