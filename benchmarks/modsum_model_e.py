@@ -49,7 +49,8 @@ def main(argv=None) -> int:
     import torch
 
     from subnetscope.studies import modsum
-    from subnetscope.studies.modsum.training import TrainConfig, _new_model, _stage_setup, _stage_specs, stage_loss
+    from subnetscope.studies.modsum.training import (TrainConfig, _new_model, _stage_setup, _stage_specs, grokfast_filter,
+                                                     stage_loss)
 
     torch.set_num_threads(1)
     data = modsum.modsum_data("mod3")
@@ -74,10 +75,7 @@ def main(argv=None) -> int:
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             if config.grokfast_alpha is not None:
-                for p in params:
-                    ema = emas.setdefault(p, p.grad.detach().clone())
-                    ema.mul_(config.grokfast_alpha).add_(p.grad.detach(), alpha=1 - config.grokfast_alpha)
-                    p.grad.add_(ema, alpha=config.grokfast_lamb)
+                grokfast_filter(params, emas, config.grokfast_alpha, config.grokfast_lamb)
             optimiser.step()
         with torch.no_grad():
             accuracy = float((read(model.residual(tokens[val], 3))[0].argmax(-1) == target[val]).float().mean())

@@ -312,15 +312,7 @@ def train_modsum_model(kind: ModelKind, data: ModSumData, config: TrainConfig = 
                 optimiser.zero_grad(set_to_none=True)
                 loss.backward()
                 if config.grokfast_alpha is not None:
-                    for p in params:
-                        if p.grad is None:
-                            continue
-                        ema = emas.get(p)
-                        if ema is None:
-                            ema = emas[p] = p.grad.detach().clone()
-                        else:
-                            ema.mul_(config.grokfast_alpha).add_(p.grad.detach(), alpha=1 - config.grokfast_alpha)
-                        p.grad.add_(ema, alpha=config.grokfast_lamb)
+                    grokfast_filter(params, emas, config.grokfast_alpha, config.grokfast_lamb)
                 optimiser.step()
             val_loss, val_acc = evaluate(val)
             streak = streak + 1 if val_acc == 1.0 else 0
@@ -352,6 +344,21 @@ def train_modsum_model(kind: ModelKind, data: ModSumData, config: TrainConfig = 
     if resume is not None:
         Path(resume).unlink(missing_ok=True)
     return TrainResult(model, kind, stages, heads=stage_heads)
+
+
+def grokfast_filter(params, emas: dict, alpha: float, lamb: float) -> None:
+    """Grokfast-EMA (Lee et al. 2024) on the gradients of ``params``, in place: each gradient g
+    becomes ``g + lamb * EMA_alpha(g)``; ``emas`` (parameter -> running average) persists
+    between steps."""
+    for p in params:
+        if p.grad is None:
+            continue
+        ema = emas.get(p)
+        if ema is None:
+            ema = emas[p] = p.grad.detach().clone()
+        else:
+            ema.mul_(alpha).add_(p.grad.detach(), alpha=1 - alpha)
+        p.grad.add_(ema, alpha=lamb)
 
 
 def _write_partial(path: str | Path, state: dict) -> None:
