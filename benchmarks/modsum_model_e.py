@@ -5,6 +5,7 @@
     python benchmarks/modsum_model_e.py --seed 1 --epochs 1500
     python benchmarks/modsum_model_e.py --grokfast 0.98 --weight-decay 2 --batch-size 0
     python benchmarks/modsum_model_e.py --from-shipped --weight-decay 2 --batch-size 0   # continue the shipped E
+    python benchmarks/modsum_model_e.py --no-norm --weight-decay 2                   # no LayerNorm (Nanda et al.)
 
 From scratch it trains ``TrainConfig`` with the given settings, exactly as
 ``subnetscope study modsum --model E`` would; ``--from-shipped`` instead continues the Model E
@@ -35,6 +36,8 @@ def main(argv=None) -> int:
     parser.add_argument("--grokfast", type=float, default=None, metavar="ALPHA",
                         help="Grokfast-EMA filter with this alpha (lambda 2); default off")
     parser.add_argument("--seed", type=int, default=0, help="initialisation and shuffling (the split stays)")
+    parser.add_argument("--no-norm", action="store_true",
+                        help="no LayerNorm in the blocks (Nanda et al.'s grokking transformer has none)")
     parser.add_argument("--from-shipped", action="store_true", help="continue the shipped Model E")
     parser.add_argument("--epochs", type=int, default=26000)
     parser.add_argument("--patience", type=int, default=300)
@@ -58,6 +61,11 @@ def main(argv=None) -> int:
                          loss=args.loss, seed=args.seed, grokfast_alpha=args.grokfast)
     if args.from_shipped:
         model = modsum.load_or_train("E", data, progress=False).model
+    elif args.no_norm:
+        from subnetscope.models.transformer import ModularTransformer
+
+        torch.manual_seed(config.seed)
+        model = ModularTransformer(data.p, data.n_classes["c"], n_blocks=3, norm=False)
     else:
         model = _new_model("E", data, config)
     torch.manual_seed(config.seed)  # as train_modsum_model seeds the shuffles
