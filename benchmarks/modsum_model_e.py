@@ -38,6 +38,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="initialisation and shuffling (the split stays)")
     parser.add_argument("--no-norm", action="store_true",
                         help="no LayerNorm in the blocks (Nanda et al.'s grokking transformer has none)")
+    parser.add_argument("--init-scale", type=float, default=1.0,
+                        help="multiply every initial weight by this (Omnigrok: a smaller start can generalise)")
     parser.add_argument("--from-shipped", action="store_true", help="continue the shipped Model E")
     parser.add_argument("--epochs", type=int, default=26000)
     parser.add_argument("--patience", type=int, default=300)
@@ -45,9 +47,9 @@ def main(argv=None) -> int:
     parser.add_argument("--every", type=int, default=50, help="report every this many epochs")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
-    for name in ("lr", "epochs", "every", "seconds"):
+    for name in ("lr", "epochs", "every", "seconds", "init_scale"):
         if getattr(args, name) <= 0:
-            parser.error(f"--{name} must be > 0, got {getattr(args, name)}")
+            parser.error(f"--{name.replace('_', '-')} must be > 0, got {getattr(args, name)}")
 
     import torch
 
@@ -68,6 +70,10 @@ def main(argv=None) -> int:
         model = ModularTransformer(data.p, data.n_classes["c"], n_blocks=3, norm=False)
     else:
         model = _new_model("E", data, config)
+    if args.init_scale != 1.0:
+        with torch.no_grad():
+            for p in model.parameters():
+                p.mul_(args.init_scale)
     torch.manual_seed(config.seed)  # as train_modsum_model seeds the shuffles
     params, read, _ = _stage_setup(model, _stage_specs("E", data)[0], data, config)
     optimiser = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay, betas=config.betas)
