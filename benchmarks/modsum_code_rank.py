@@ -12,10 +12,10 @@ classes minus one means a few Fourier frequencies: the next stage cannot read re
 target linearly (docs/results/modsum.md, "Why MSE"). Also prints a linear probe's validation
 accuracy for the residue the next stage needs (c1 mod 31, c2 mod 17), read off that layer.
 
-``--model E`` asks the same of the end-to-end Model E, which has no stages: after every block,
-at both positions, the rank of the class means of c1 and linear probes for c1 mod 31 and for
-the wrap-around t = [a + b >= 59], the two handles block 2 needs to compute c2 (docs/results/
-modsum.md, "Models 0 and E").
+Then, for either model (``--model E``: the end-to-end Model E, which has no stages), after
+every block and at both positions: the rank of the class means of c1 and linear probes for
+c1 mod 31 and for the wrap-around t = [a + b >= 59], the two handles block 2 needs to compute
+c2 (docs/results/modsum.md, "Models 0 and E").
 """
 
 from __future__ import annotations
@@ -68,15 +68,14 @@ def main(argv=None) -> int:
         print(json.dumps(row))
         return row
 
+    rows = []
     if args.model == "L":
-        rows = []
         for k, (target, pos, residue) in enumerate((("c1", 0, 31), ("c2", 0, 17), ("c", 1, None)), start=1):
             y = data.targets[target]
             rows.append(code(k, pos, target, {f"{target} mod {residue}": y % residue} if residue else {}))
-    else:
-        c1 = data.targets["c1"]
-        probes = {"c1 mod 31": c1 % 31, "t = [a + b >= 59]": (a + b >= data.p).astype(int)}
-        rows = [code(k, pos, "c1", probes) for k in (1, 2, 3) for pos in (0, 1)]
+    c1 = data.targets["c1"]
+    probes = {"c1 mod 31": c1 % 31, "t = [a + b >= 59]": (a + b >= data.p).astype(int)}
+    rows += [code(k, pos, "c1", probes) for k in (1, 2, 3) for pos in (0, 1)]
     if args.json:
         args.json.write_text(json.dumps({"model": args.model, "loss": args.loss, "stages": trained.stages, "rows": rows}, indent=1))
     return 0
