@@ -7,9 +7,11 @@
     python benchmarks/modsum_model_e.py --from-shipped --weight-decay 2 --batch-size 0   # continue the shipped E
     python benchmarks/modsum_model_e.py --no-norm --weight-decay 2                   # no LayerNorm (Nanda et al.)
 
-From scratch it trains ``TrainConfig`` with the given settings, exactly as
-``subnetscope study modsum --model E`` would; ``--from-shipped`` instead continues the Model E
-checkpoint shipped with subnetscope with a fresh AdamW (a batch-size or weight-decay schedule).
+It runs the library's training loop (``train_modsum_model``). From scratch it trains
+``TrainConfig`` with the given settings, exactly as ``subnetscope study modsum --model E``
+would; ``--from-shipped`` instead continues the Model E checkpoint shipped with subnetscope with
+a fresh AdamW (a batch-size or weight-decay schedule); ``--no-norm`` and ``--init-scale`` change
+the model it starts from.
 Every ``--every`` epochs it prints seconds, epoch, training loss, validation accuracy of c and
 the weights' norm; it stops once validation accuracy has been 100% for ``--patience`` epochs,
 after ``--epochs`` epochs or after ``--seconds``. One torch thread. With ``--json`` the curve is
@@ -54,13 +56,13 @@ def main(argv=None) -> int:
     import torch
 
     from subnetscope.studies import modsum
-    from subnetscope.studies.modsum.training import (TrainConfig, _new_model, _stage_setup, _stage_specs, grokfast_filter,
-                                                     stage_loss)
+    from subnetscope.studies.modsum.training import TrainConfig, _new_model
 
     torch.set_num_threads(1)
     data = modsum.modsum_data("mod3")
     config = TrainConfig(lr=args.lr, weight_decay=args.weight_decay, batch_size=args.batch_size or None,
-                         loss=args.loss, seed=args.seed, grokfast_alpha=args.grokfast)
+                         loss=args.loss, seed=args.seed, grokfast_alpha=args.grokfast, patience=args.patience,
+                         max_epochs=args.epochs)
     if args.from_shipped:
         model = modsum.load_or_train("E", data, progress=False).model
     elif args.no_norm:
@@ -74,37 +76,26 @@ def main(argv=None) -> int:
         with torch.no_grad():
             for p in model.parameters():
                 p.mul_(args.init_scale)
-    torch.manual_seed(config.seed)  # as train_modsum_model seeds the shuffles
-    params, read, _ = _stage_setup(model, _stage_specs("E", data)[0], data, config)
-    optimiser = torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay, betas=config.betas)
-    tokens, target = torch.as_tensor(data.tokens), torch.as_tensor(data.targets["c"])
-    train, val = torch.as_tensor(data.train), torch.as_tensor(data.val)
-    emas: dict = {}
-    curve, streak, start = [], 0, time.perf_counter()
+    curve, start = [], time.perf_counter()
     print(f"{'seconds':>8} {'epoch':>6} {'loss':>10} {'val acc':>8} {'norm':>7}")
-    for epoch in range(1, args.epochs + 1):
-        model.train()
-        for batch in train[torch.randperm(len(train))].split(config.batch_size or len(train)):
-            loss = stage_loss(config.loss, read(model.residual(tokens[batch], 3))[0], target[batch])
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            if config.grokfast_alpha is not None:
-                grokfast_filter(params, emas, config.grokfast_alpha, config.grokfast_lamb)
-            optimiser.step()
-        with torch.no_grad():
-            accuracy = float((read(model.residual(tokens[val], 3))[0].argmax(-1) == target[val]).float().mean())
-        streak = streak + 1 if accuracy == 1.0 else 0
+
+    def on_epoch(epoch, loss, accuracy):
         seconds = time.perf_counter() - start
-        done = streak >= args.patience or seconds > args.seconds or epoch == args.epochs
-        if epoch % args.every == 0 or done:
-            norm = float(sum((p.detach() ** 2).sum() for p in params)) ** 0.5
-            curve.append({"seconds": round(seconds, 1), "epoch": epoch, "loss": float(loss.detach()),
-                          "val_accuracy": accuracy, "norm": round(norm, 3)})
-            print(f"{seconds:8.1f} {epoch:6d} {float(loss.detach()):10.3g} {accuracy:8.4f} {norm:7.2f}", flush=True)
-        if done:
-            break
+        over = seconds > args.seconds
+        if epoch % args.every == 0 or over or epoch == args.epochs:
+            norm = float(sum((p.detach() ** 2).sum() for p in model.parameters())) ** 0.5
+            curve.append({"seconds": round(seconds, 1), "epoch": epoch, "loss": loss, "val_accuracy": accuracy,
+                          "norm": round(norm, 3)})
+            print(f"{seconds:8.1f} {epoch:6d} {loss:10.3g} {accuracy:8.4f} {norm:7.2f}", flush=True)
+        return over
+
+    result = modsum.train_modsum_model("E", data, config, progress=False, model=model, on_epoch=on_epoch)
+    stage = result.stages[0]
+    print(f"stopped after {stage['epochs']} epochs: validation accuracy {stage['val_accuracy']:.4f}"
+          + (f", 100% held {args.patience} epochs" if stage["reached_100"] else ""))
     if args.json is not None:
-        args.json.write_text(json.dumps({"settings": vars(args) | {"json": str(args.json)}, "curve": curve}, indent=1))
+        args.json.write_text(json.dumps({"settings": vars(args) | {"json": str(args.json)}, "curve": curve,
+                                         "final": stage}, indent=1))
     return 0
 
 

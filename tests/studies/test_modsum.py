@@ -129,6 +129,25 @@ def test_grokfast_filter_adds_lamb_times_ema_to_the_gradient(monkeypatch):
     assert one.key("0", data) != M.TrainConfig(**{**one.__dict__, "grokfast_alpha": 0.98}).key("0", data)
 
 
+def test_training_continues_a_given_model_and_reports_every_epoch(tmp_path):
+    data = M.modsum_data("mod", p=11)
+    first = M.train_modsum_model("0", data, TINY, progress=False)
+    weights = {k: v.clone() for k, v in first.model.state_dict().items()}
+    seen = []
+    config = M.TrainConfig(**{**TINY.__dict__, "max_epochs": 5, "patience": 99})
+    # the callback sees every epoch and can end the stage: stop after the second
+    again = M.train_modsum_model("0", data, config, progress=False, model=first.model,
+                                 on_epoch=lambda epoch, loss, acc: seen.append((epoch, loss, acc)) or epoch == 2)
+    assert again.model is first.model and [e for e, _, _ in seen] == [1, 2]
+    assert again.stages[0]["epochs"] == 2 and not again.stages[0]["reached_100"]
+    assert seen[-1][2] == again.stages[0]["val_accuracy"]
+    assert all(loss > 0 for _, loss, _ in seen)
+    changed = [k for k, v in again.model.state_dict().items() if not torch.equal(v, weights[k])]
+    assert changed                                                    # trained on from where it was
+    with pytest.raises(ValueError, match="`resume` cannot be combined with `model`"):
+        M.train_modsum_model("0", data, TINY, progress=False, model=first.model, resume=tmp_path / "r.pt")
+
+
 def test_wrong_data_for_model_is_refused():
     with pytest.raises(ValueError, match="Model 0 is trained on f_mod"):
         M.train_modsum_model("0", M.modsum_data("mod3"), TINY, progress=False)

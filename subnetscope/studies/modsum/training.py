@@ -7,7 +7,7 @@ import time
 import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 import numpy as np
 
@@ -218,7 +218,8 @@ def stage_accuracies(result: "TrainResult", data: ModSumData, rows=None) -> list
 
 def train_modsum_model(kind: ModelKind, data: ModSumData, config: TrainConfig = TrainConfig(), *,
                        progress: bool = True, resume: str | Path | None = None,
-                       save_every: int = 100) -> TrainResult:
+                       save_every: int = 100, model: Any = None,
+                       on_epoch: Callable[[int, float, float], bool | None] | None = None) -> TrainResult:
     """Train Model 0, E or L (module docstring) on ``data``.
 
     Parameters
@@ -235,6 +236,13 @@ def train_modsum_model(kind: ModelKind, data: ModSumData, config: TrainConfig = 
         exists and was written for the same kind, data and config, training continues from
         it with the same result as an uninterrupted run. Deleted when training ends.
         :func:`load_or_train` passes ``<checkpoint>.partial.pt`` in its ``cache_dir``.
+    model : ModularTransformer, optional
+        Train this model instead of a new one from ``config`` (e.g. to continue a trained
+        model, or to try another architecture); trained in place. Not with ``resume``, whose
+        file records only the config.
+    on_epoch : callable, optional
+        Called after every epoch as ``on_epoch(epoch, loss, val_accuracy)`` (``loss``: the
+        last step's training loss); returning True ends the stage there.
 
     Returns
     -------
@@ -250,7 +258,11 @@ def train_modsum_model(kind: ModelKind, data: ModSumData, config: TrainConfig = 
     if data.task != needed:
         raise ValueError(f"Model {kind} is trained on f_{needed}; `data` holds f_{data.task} "
                          f"(use modsum_data({needed!r}))")
-    model = _new_model(kind, data, config)
+    if model is None:
+        model = _new_model(kind, data, config)
+    elif resume is not None:
+        raise ValueError("`resume` cannot be combined with `model`: the resume file records the config, "
+                         "not the model training started from; give one of them")
     tokens = torch.as_tensor(data.tokens)
     targets = {k: torch.as_tensor(v) for k, v in data.targets.items()}
     train, val = torch.as_tensor(data.train), torch.as_tensor(data.val)
@@ -322,6 +334,8 @@ def train_modsum_model(kind: ModelKind, data: ModSumData, config: TrainConfig = 
                 if epoch % 10 == 0:
                     bar.set_postfix(loss=f"{float(loss.detach()):.3g}", val_acc=f"{val_acc:.4f}")
             if streak >= config.patience:
+                break
+            if on_epoch is not None and on_epoch(epoch, float(loss.detach()), val_acc):
                 break
             if resume is not None and epoch % save_every == 0 and epoch < config.max_epochs:
                 save_state(epoch, streak=streak, seconds=time.perf_counter() - start, optimiser=optimiser.state_dict(),
