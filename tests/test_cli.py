@@ -45,6 +45,11 @@ def test_runs_of_two_measures_into_one_folder_keep_both(tmp_path, capsys):
     gw, cka = (LayerDistances.load(out / "distances" / f"{m}.npz") for m in ("gw", "cka"))
     assert (gw.measure, cka.measure) == ("gw", "cka") and not np.allclose(gw.matrix, cka.matrix)
     assert main(["subnetworks", str(out), "--groups", "2"]) == 0  # two matrices: 'gw' is taken
+    for flag, value, expected in (("--groups", "0", "between 1 and the number of layers"),
+                                  ("--groups", "99", "between 1 and the number of layers"),
+                                  ("--max-groups", "0", "at least 1")):
+        assert main(["subnetworks", str(out), flag, value]) == 2
+        assert f"{flag} must be {expected}" in capsys.readouterr().err
     meta = json.loads((out / "run.json").read_text())
     assert meta["pairwise"]["gw"]["file"] == "distances/gw.npz" and meta["pairwise"]["cka"]["measure"] == "cka"
     assert meta["subnetworks"]["gw"]["distances"].endswith("gw.npz")

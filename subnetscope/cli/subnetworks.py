@@ -108,6 +108,11 @@ def run(args: argparse.Namespace) -> int:
 
     path, label, out = _resolve(args)
     distances = LayerDistances.load(path)
+    n_layers = len(distances.names)
+    if args.groups is not None and not 1 <= args.groups <= n_layers:
+        raise ValueError(f"--groups must be between 1 and the number of layers ({n_layers}), got {args.groups}")
+    if args.max_groups < 1:
+        raise ValueError(f"--max-groups must be at least 1, got {args.max_groups}")
     if not label:
         label = distances.measure if path.stem == "distances" else path.stem
     if args.bootstrap:
