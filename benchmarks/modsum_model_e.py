@@ -65,13 +65,8 @@ def main(argv=None) -> int:
                          max_epochs=args.epochs)
     if args.from_shipped:
         model = modsum.load_or_train("E", data, progress=False).model
-    elif args.no_norm:
-        from subnetscope.models.transformer import ModularTransformer
-
-        torch.manual_seed(config.seed)
-        model = ModularTransformer(data.p, data.n_classes["c"], n_blocks=3, norm=False)
     else:
-        model = _new_model("E", data, config)
+        model = _new_model("E", data, config, norm=not args.no_norm)
     if args.init_scale != 1.0:
         with torch.no_grad():
             for p in model.parameters():

@@ -144,7 +144,9 @@ def _stage_specs(kind: str, data: ModSumData) -> list[dict[str, Any]]:
     ]
 
 
-def _new_model(kind: str, data: ModSumData, config: TrainConfig):
+def _new_model(kind: str, data: ModSumData, config: TrainConfig, *, norm: bool = True):
+    """A fresh Model ``kind`` seeded by ``config.seed`` (``norm=False``: no LayerNorm, for the
+    Model E variant in benchmarks/modsum_model_e.py; the shipped models all have it)."""
     import torch
 
     from ...models.transformer import ModularTransformer
@@ -152,7 +154,7 @@ def _new_model(kind: str, data: ModSumData, config: TrainConfig):
     torch.manual_seed(config.seed)
     n_blocks = 1 if kind == "0" else 3
     return ModularTransformer(data.p, data.n_classes["c"], n_blocks=n_blocks, d_model=config.d_model,
-                              n_heads=config.n_heads, d_head=config.d_head, d_mlp=config.d_mlp)
+                              n_heads=config.n_heads, d_head=config.d_head, d_mlp=config.d_mlp, norm=norm)
 
 
 def _stage_setup(model, spec: dict, data: ModSumData, config: TrainConfig, *, trainable_only: bool = True):
